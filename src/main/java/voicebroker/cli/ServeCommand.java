@@ -1,0 +1,94 @@
+package voicebroker.cli;
+
+import java.io.IOException;
+import java.net.BindException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import voicebroker.config.BrokerConfig;
+import voicebroker.config.ConfigException;
+import voicebroker.config.ConfigLoader;
+import voicebroker.http.BrokerServer;
+import voicebroker.log.Log;
+import voicebroker.runtime.RuntimeFile;
+
+/**
+ * {@code voice serve}: runs the broker in the foreground. Start-up order: configuration (exit 2 on any
+ * problem), bind (exit 2 if the port is taken), runtime file, then the readiness line on standard output,
+ * which is the signal the launcher waits for.
+ */
+final class ServeCommand {
+    /** The one line on standard output that says the broker is serving. Its format is a contract. */
+    static final String READY_PREFIX = "voice-broker ready url=";
+
+    private ServeCommand() {
+    }
+
+    static int run() {
+        BrokerConfig config;
+        try {
+            config = ConfigLoader.fromEnvironment();
+        } catch (ConfigException e) {
+            return Main.fail(e);
+        }
+        BrokerServer server;
+        try {
+            server = BrokerServer.start(config);
+        } catch (BindException e) {
+            return Main.fail(new ConfigException("port_in_use", "VOICE_PORT", "port " + config.port()
+                    + " is already in use on this machine.", "stop what holds it ('./voice status' tells if it is a broker), "
+                    + "or set VOICE_PORT to a free port."));
+        } catch (IOException e) {
+            return Main.fail(new ConfigException("bind_failed", "VOICE_BIND", "the broker could not listen ("
+                    + e.getMessage() + ").", "check VOICE_BIND and VOICE_PORT."));
+        }
+        long pid = ProcessHandle.current().pid();
+        Path runtimeFile = RuntimeFile.path(config.runtimeDir(), config.port());
+        try {
+            RuntimeFile.write(runtimeFile, runtimeContents(config, server, pid));
+        } catch (IOException e) {
+            server.close();
+            return Main.fail(new ConfigException("runtime_dir", "VOICE_RUNTIME_DIR", "the runtime file could not be written in "
+                    + config.runtimeDir() + " (" + e.getMessage() + ").", "point VOICE_RUNTIME_DIR at a directory this user can write."));
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            RuntimeFile.removeIfOwned(runtimeFile, pid);
+            server.close();
+        }, "broker-shutdown"));
+        logStartup(config, server, runtimeFile);
+        System.out.println(READY_PREFIX + server.url() + " pid=" + pid);
+        System.out.flush();
+        return Main.KEEP_RUNNING;
+    }
+
+    private static Map<String, Object> runtimeContents(BrokerConfig config, BrokerServer server, long pid) {
+        byte[] saltBytes = new byte[16];
+        new SecureRandom().nextBytes(saltBytes);
+        String salt = HexFormat.of().formatHex(saltBytes);
+        Map<String, Object> contents = new LinkedHashMap<>();
+        contents.put("service", "voice-broker");
+        contents.put("pid", pid);
+        contents.put("port", config.port());
+        contents.put("url", server.url());
+        contents.put("token", config.token().reveal());
+        contents.put("token_header", config.tokenHeader().orElse(null));
+        contents.put("keyed", config.keyed());
+        contents.put("base", config.base().rootString());
+        contents.put("allowed_origins", config.allowedOrigins());
+        contents.put("started_at", Instant.now().toString());
+        contents.put("salt", salt);
+        contents.put("fingerprint", config.fingerprint(salt));
+        return contents;
+    }
+
+    private static void logStartup(BrokerConfig config, BrokerServer server, Path runtimeFile) {
+        Log.info("voice-broker listening on " + server.addresses() + "; upstream " + config.base().api()
+                + (config.keyed() ? " (key " + config.apiKey().get().masked() + ")" : " (no key: mints answer no_key)"));
+        Log.info("allowed origins " + config.allowedOrigins() + "; models " + config.models() + "; modes "
+                + config.templates().modes() + "; token " + (config.tokenGenerated() ? "generated" : "configured")
+                + ", in " + runtimeFile);
+    }
+}

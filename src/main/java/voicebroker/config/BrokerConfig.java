@@ -1,0 +1,84 @@
+package voicebroker.config;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The broker's whole configuration, parsed once at start-up by {@link ConfigLoader} and immutable after.
+ * Nothing else in the broker reads the environment.
+ *
+ * @param apiKey          the provider key; empty means the broker runs but answers {@code no_key}
+ * @param base            the single upstream the key may be sent to
+ * @param bind            the loopback literals to listen on
+ * @param bindIsDefault   true when VOICE_BIND was not set (then a missing IPv6 stack is skipped quietly)
+ * @param port            the listening port
+ * @param allowedOrigins  exact origins allowed to call (compared as whole strings)
+ * @param token           the local gate token
+ * @param tokenGenerated  true when the token was generated for this process (and must be published)
+ * @param tokenHeader     an extra header name accepted for the token, besides Authorization: Bearer
+ * @param runtimeDir      where the runtime file goes
+ * @param models          model fallback order
+ * @param templates       session template per mode
+ * @param secretTtlSeconds {@code expires_after.seconds} for minted secrets
+ * @param warmSecret      keep one fresh secret ready per (mode, voice, model)
+ * @param proxy           HTTPS_PROXY / NO_PROXY for upstream calls
+ * @param limits          every bound
+ */
+public record BrokerConfig(
+        Optional<Secret> apiKey,
+        UpstreamBase base,
+        List<InetAddress> bind,
+        boolean bindIsDefault,
+        int port,
+        List<String> allowedOrigins,
+        Secret token,
+        boolean tokenGenerated,
+        Optional<String> tokenHeader,
+        Path runtimeDir,
+        List<String> models,
+        SessionTemplates templates,
+        int secretTtlSeconds,
+        boolean warmSecret,
+        ProxySettings proxy,
+        Limits limits) {
+
+    public BrokerConfig {
+        bind = List.copyOf(bind);
+        allowedOrigins = List.copyOf(allowedOrigins);
+        models = List.copyOf(models);
+    }
+
+    public boolean keyed() {
+        return apiKey.isPresent();
+    }
+
+    /**
+     * A salted digest of everything that decides how the broker behaves (key, base, origins, port, ...).
+     * Written to the runtime file so the launcher can tell a broker with stale configuration from a current
+     * one without ever storing the key itself.
+     */
+    public String fingerprint(String salt) {
+        StringBuilder material = new StringBuilder(salt).append('\n')
+                .append(apiKey.map(Secret::reveal).orElse("")).append('\n')
+                .append(base.api()).append('\n')
+                .append(String.join(",", allowedOrigins)).append('\n')
+                .append(port).append('\n')
+                .append(String.join(",", models)).append('\n')
+                .append(templates.modes()).append('\n')
+                .append(secretTtlSeconds).append('\n')
+                .append(tokenHeader.orElse("")).append('\n')
+                .append(warmSecret);
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(material.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,143 @@
+package voicebroker.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The one upstream the key may ever be sent to, parsed and checked once at start-up (threat model rule 7).
+ * Accepts both spellings of {@code OPENAI_BASE_URL}: the root ({@code https://api.openai.com}) and the SDK
+ * form ({@code https://api.openai.com/v1}); {@link #root()} is the old sidecar's {@code base} (no {@code /v1}),
+ * {@link #api()} is where the endpoints live.
+ */
+public record UpstreamBase(URI root, URI api) {
+    public static final String DEFAULT = "https://api.openai.com/v1";
+    private static final String OPENAI_HOST = "api.openai.com";
+    private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?");
+    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
+    private static final String VAR = "OPENAI_BASE_URL";
+
+    /**
+     * @param raw          the variable's value
+     * @param allowedHosts extra https hosts ({@code host} or {@code host:port}) from VOICE_ALLOWED_BASE_HOSTS
+     */
+    public static UpstreamBase parse(String raw, Set<String> allowedHosts) {
+        URI uri = toUri(raw.strip());
+        String scheme = lower(uri.getScheme());
+        String host = lower(uri.getHost());
+        if (!"https".equals(scheme) && !"http".equals(scheme)) {
+            throw refused(raw, "it must start with https:// (or http:// for a server on this machine).");
+        }
+        if (uri.getRawUserInfo() != null || uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            throw refused(raw, "it must not carry user-info, a query or a fragment.");
+        }
+        if (host == null || host.isEmpty() || host.endsWith(".")) {
+            throw refused(raw, "its host is missing or malformed.");
+        }
+        boolean loopback = isLoopbackHost(host);
+        if ("http".equals(scheme) && !loopback) {
+            throw refused(raw, "plain http is only allowed to a server on this machine (localhost, 127.0.0.1, [::1]).");
+        }
+        if (!loopback) {
+            checkRemoteHost(raw, host, uri.getPort(), allowedHosts);
+        }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (!PATH.matcher(path).matches()) {
+            throw refused(raw, "its path must be plain segments such as /v1 (no '..', '%', or special characters).");
+        }
+        if (OPENAI_HOST.equals(host) && !path.isEmpty() && !path.equals("/") && !path.matches("/v1/?")) {
+            throw refused(raw, "api.openai.com is only served at / or /v1.");
+        }
+        return fromCheckedParts(scheme, uri.getRawAuthority().toLowerCase(Locale.ROOT), stripSlash(path));
+    }
+
+    private static UpstreamBase fromCheckedParts(String scheme, String authority, String path) {
+        String rootPath = path.endsWith("/v1") ? path.substring(0, path.length() - 3) : path;
+        String prefix = scheme + "://" + authority;
+        return new UpstreamBase(URI.create(prefix + rootPath), URI.create(prefix + rootPath + "/v1"));
+    }
+
+    private static void checkRemoteHost(String raw, String host, int port, Set<String> allowedHosts) {
+        if (!HOST_NAME.matcher(host).matches()) {
+            throw refused(raw, "its host must be a plain ASCII host name (no IP literals other than loopback, no IDN).");
+        }
+        boolean defaultPort = port == -1 || port == 443;
+        boolean listed = OPENAI_HOST.equals(host) || allowedHosts.contains(host);
+        if (defaultPort && listed) {
+            return;
+        }
+        if (!defaultPort && allowedHosts.contains(host + ":" + port)) {
+            return;
+        }
+        if (listed) {
+            throw refused(raw, "port " + port + " is not allowed for " + host + ".",
+                    "use the default https port, or list '" + host + ":" + port + "' in VOICE_ALLOWED_BASE_HOSTS.");
+        }
+        throw refused(raw, "host " + host + " is not on the allowlist.",
+                "use https://api.openai.com/v1, or add '" + host + "' to VOICE_ALLOWED_BASE_HOSTS if you trust it with the key.");
+    }
+
+    /** {@code localhost}, any 127.0.0.0/8 literal, or {@code [::1]}: a compatible server on this machine. */
+    public static boolean isLoopbackHost(String host) {
+        return host.equals("localhost") || host.equals("[::1]")
+                || host.matches("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
+    }
+
+    private static URI toUri(String raw) {
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c <= 0x20 || c >= 0x7f) {
+                throw refused(raw, "it contains spaces, control or non-ASCII characters.");
+            }
+        }
+        try {
+            return new URI(raw);
+        } catch (URISyntaxException e) {
+            throw refused(raw, "it is not a valid URL (" + e.getReason() + ").");
+        }
+    }
+
+    private static ConfigException refused(String raw, String problem) {
+        return refused(raw, problem, "set it to https://api.openai.com/v1, a loopback http:// server, "
+                + "or an https host listed in VOICE_ALLOWED_BASE_HOSTS.");
+    }
+
+    private static ConfigException refused(String raw, String problem, String fix) {
+        return new ConfigException("base_not_allowed", VAR, "'" + raw + "' is refused: " + problem, fix);
+    }
+
+    private static String stripSlash(String path) {
+        return path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    }
+
+    private static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+
+    public boolean isLoopback() {
+        return isLoopbackHost(lower(api.getHost()));
+    }
+
+    /** An absolute endpoint under {@code /v1}, e.g. {@code endpoint("/realtime/client_secrets")}. */
+    public URI endpoint(String path) {
+        return URI.create(api + path);
+    }
+
+    /** The WebRTC calls endpoint the page posts its SDP offer to. */
+    public String callsUrl() {
+        return api + "/realtime/calls";
+    }
+
+    /** The WebSocket endpoint for the model, for pages that use WebSocket instead of WebRTC. */
+    public String wsUrl(String model) {
+        String ws = api.toString().replaceFirst("^http", "ws");
+        return ws + "/realtime?model=" + java.net.URLEncoder.encode(model, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The old sidecar's {@code base}: the root without {@code /v1}. */
+    public String rootString() {
+        return root.toString();
+    }
+}

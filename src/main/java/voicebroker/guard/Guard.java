@@ -1,0 +1,13 @@
+package voicebroker.guard;
+
+import java.util.Optional;
+import voicebroker.error.Refusal;
+
+/**
+ * One named check on a request: it answers "allowed" (empty) or the refusal to send. Guards are small,
+ * stateless where they can be, and composed into a {@link GuardChain} in a fixed order.
+ */
+@FunctionalInterface
+public interface Guard {
+    Optional<Refusal> check(RequestFacts request);
+}

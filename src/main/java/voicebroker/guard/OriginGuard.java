@@ -1,0 +1,55 @@
+package voicebroker.guard;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import voicebroker.error.ErrorCode;
+import voicebroker.error.Refusal;
+
+/**
+ * Rule 3: the whole {@code Origin} string must equal a configured origin, never "any localhost port", never
+ * {@code null}. A request without {@code Origin} (curl, scripts) passes here and meets the token gate instead,
+ * unless its fetch metadata says a browser sent it cross-site. CORS headers are not access control: this
+ * refusal happens in our code, before any route runs.
+ */
+public final class OriginGuard implements Guard {
+    private final Set<String> allowed;
+
+    public OriginGuard(List<String> allowedOrigins) {
+        this.allowed = Set.copyOf(allowedOrigins);
+    }
+
+    @Override
+    public Optional<Refusal> check(RequestFacts request) {
+        List<String> origins = request.all("origin");
+        if (origins.size() > 1) {
+            return refuse("The request has more than one Origin header.");
+        }
+        if (origins.isEmpty()) {
+            return checkFetchMetadata(request);
+        }
+        String origin = origins.get(0);
+        if (allowed.contains(origin)) {
+            return Optional.empty();
+        }
+        return refuse("The origin '" + HostGuard.printable(origin) + "' is not allowed to call the broker.");
+    }
+
+    /** True when the browser said this origin and it is on the list: only then do CORS headers go out. */
+    public boolean allows(String origin) {
+        return origin != null && allowed.contains(origin);
+    }
+
+    /** A browser that sent no Origin still says where the request came from in Sec-Fetch-Site. */
+    private static Optional<Refusal> checkFetchMetadata(RequestFacts request) {
+        Optional<String> site = request.single("sec-fetch-site");
+        if (site.isEmpty() || site.get().equals("same-origin") || site.get().equals("none")) {
+            return Optional.empty();
+        }
+        return refuse("A " + HostGuard.printable(site.get()) + " browser request without an allowed Origin was refused.");
+    }
+
+    private static Optional<Refusal> refuse(String message) {
+        return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, message));
+    }
+}

@@ -1,0 +1,111 @@
+package voicebroker.http;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import voicebroker.config.BrokerConfig;
+import voicebroker.config.Limits;
+import voicebroker.mint.Minter;
+import voicebroker.upstream.OpenAiClient;
+
+/**
+ * The broker's HTTP server: the JDK's {@code com.sun.net.httpserver}, one listener per loopback literal, all
+ * sharing one handler and one bounded worker pool. See DESIGN.md for why the JDK server and not Jetty.
+ */
+public final class BrokerServer implements AutoCloseable {
+    private final List<HttpServer> servers;
+    private final ExecutorService workers;
+    private final BrokerConfig config;
+
+    private BrokerServer(List<HttpServer> servers, ExecutorService workers, BrokerConfig config) {
+        this.servers = servers;
+        this.workers = workers;
+        this.config = config;
+    }
+
+    /**
+     * Sets the JDK server's own bounds. They are read once, when the server classes load, so this must run
+     * before the first server is created. Times are in seconds where the JDK reads seconds.
+     */
+    public static void configureJdkServer(Limits limits) {
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+        System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(limits.maxRequestTime().toSeconds()));
+        System.setProperty("sun.net.httpserver.maxRspTime", "300");
+        System.setProperty("sun.net.httpserver.idleInterval", Long.toString(limits.idleKeepAlive().toSeconds()));
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "32");
+        // The JDK refuses larger header sections by closing; up to this size we answer 431 ourselves.
+        System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(limits.maxHeaderBytes() * 8));
+        System.setProperty("jdk.httpserver.maxConnections", Integer.toString(limits.maxConnections()));
+    }
+
+    /** Binds every configured address and starts serving; a port already in use is a {@link BindException}. */
+    public static BrokerServer start(BrokerConfig config) throws IOException {
+        configureJdkServer(config.limits());
+        Optional<OpenAiClient> upstream = config.apiKey().map(key -> new OpenAiClient(config, key));
+        Optional<Minter> minter = upstream.map(client -> new Minter(client, config));
+        BrokerHandler handler = new BrokerHandler(config, new BrokerRoutes(config, upstream, minter).all());
+        ExecutorService workers = workerPool(config.limits().workerThreads());
+        List<HttpServer> servers = new ArrayList<>();
+        try {
+            for (InetAddress address : config.bind()) {
+                HttpServer server = HttpServer.create(new InetSocketAddress(address, config.port()), 64);
+                server.createContext("/", handler);
+                server.setExecutor(workers);
+                servers.add(server);
+            }
+        } catch (IOException e) {
+            servers.forEach(s -> s.stop(0));
+            workers.shutdownNow();
+            throw e;
+        }
+        servers.forEach(HttpServer::start);
+        upstream.ifPresent(client -> client.warmUp().exceptionally(error -> null));
+        return new BrokerServer(servers, workers, config);
+    }
+
+    /** A fixed pool; the queue is bounded in practice by the server's connection cap. */
+    private static ExecutorService workerPool(int threads) {
+        AtomicInteger count = new AtomicInteger();
+        return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "broker-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** The URL scripts and the launcher use: the IPv4 loopback when bound, else the first address. */
+    public String url() {
+        InetSocketAddress chosen = servers.stream().map(HttpServer::getAddress)
+                .filter(a -> a.getAddress() instanceof Inet4Address).findFirst()
+                .orElse(servers.get(0).getAddress());
+        InetAddress address = chosen.getAddress();
+        String host = address.isAnyLocalAddress() ? "127.0.0.1"
+                : address instanceof Inet4Address ? address.getHostAddress() : "[" + address.getHostAddress() + "]";
+        return "http://" + host + ":" + chosen.getPort();
+    }
+
+    public List<InetSocketAddress> addresses() {
+        return servers.stream().map(HttpServer::getAddress).toList();
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        servers.forEach(s -> s.stop(0));
+        workers.shutdownNow();
+    }
+}

@@ -1,0 +1,85 @@
+package voicebroker.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import voicebroker.error.ErrorCode;
+import voicebroker.error.Refusal;
+
+/** Checks request fields: only the route's own fields, each of the right type and shape. */
+final class Fields {
+    /** A built-in voice name or a custom voice id. */
+    static final Pattern VOICE = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    private Fields() {
+    }
+
+    /**
+     * Refuses any field the route does not take; a field that looks like an API key gets its own error
+     * (defect 1 of the old sidecar: it accepted the key from the browser, and even preferred it).
+     */
+    static void allowOnly(ObjectNode body, Set<String> allowed) {
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (looksLikeKey(name)) {
+                throw Refusal.of(ErrorCode.KEY_FROM_BROWSER).withField("field", printable(name)).asException();
+            }
+            if (!allowed.contains(name)) {
+                throw Refusal.invalidField(printable(name), "The field '" + printable(name) + "' is not accepted here.",
+                        "Send only " + String.join(", ", allowed.stream().sorted().toList()) + ".").asException();
+            }
+        }
+    }
+
+    private static boolean looksLikeKey(String name) {
+        String lower = name.toLowerCase(Locale.ROOT).replace("-", "_");
+        return lower.equals("key") || lower.endsWith("_key") || lower.endsWith("apikey") || lower.equals("authorization");
+    }
+
+    static Optional<String> optionalString(ObjectNode body, String name, Pattern shape, String hint) {
+        JsonNode value = body.get(name);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isTextual() || !shape.matcher(value.asText()).matches()) {
+            throw Refusal.invalidField(name, "The field '" + name + "' is not valid.", hint).asException();
+        }
+        return Optional.of(value.asText());
+    }
+
+    static Optional<String> optionalText(ObjectNode body, String name, int maxChars, boolean required) {
+        JsonNode value = body.get(name);
+        if (value == null || value.isNull()) {
+            if (required) {
+                throw Refusal.invalidField(name, "The field '" + name + "' is required.", "Send it as a string.").asException();
+            }
+            return Optional.empty();
+        }
+        if (!value.isTextual() || value.asText().isBlank() || value.asText().length() > maxChars) {
+            throw Refusal.invalidField(name, "The field '" + name + "' must be a non-empty string of at most " + maxChars + " characters.",
+                    "Shorten or fix '" + name + "'.").asException();
+        }
+        return Optional.of(value.asText());
+    }
+
+    static Optional<Double> optionalNumber(ObjectNode body, String name, double min, double max) {
+        JsonNode value = body.get(name);
+        if (value == null || value.isNull()) {
+            return Optional.empty();
+        }
+        if (!value.isNumber() || value.asDouble() < min || value.asDouble() > max) {
+            throw Refusal.invalidField(name, "The field '" + name + "' must be a number from " + min + " to " + max + ".",
+                    "Fix '" + name + "'.").asException();
+        }
+        return Optional.of(value.asDouble());
+    }
+
+    static String printable(String value) {
+        String cut = value.length() > 64 ? value.substring(0, 64) : value;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
+}

@@ -1,0 +1,45 @@
+package voicebroker.log;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
+
+/**
+ * Removes secrets from any text that leaves the process: log lines, error messages, upstream fields.
+ * Two layers: the exact secret values this process knows (the API key, the broker token), and patterns for
+ * anything that looks like an OpenAI key ({@code sk-…}) or a client secret ({@code ek_…}), including the
+ * partial keys providers echo in their error messages.
+ */
+public final class Redactor {
+    private static final Pattern KEY_LIKE = Pattern.compile(
+            "(sk-[A-Za-z0-9_\\-*.]{3,}|ek_[A-Za-z0-9_\\-]{3,}|Bearer\\s+[A-Za-z0-9_\\-.~+/=]{8,})");
+    private static final List<String> KNOWN = new CopyOnWriteArrayList<>();
+
+    private Redactor() {
+    }
+
+    /** Registers a secret value so that every later redaction removes it wherever it appears. */
+    public static void register(String secret) {
+        if (secret != null && secret.length() >= 8 && !KNOWN.contains(secret)) {
+            KNOWN.add(secret);
+        }
+    }
+
+    public static String redact(String text) {
+        if (text == null) {
+            return null;
+        }
+        String out = text;
+        for (String secret : KNOWN) {
+            out = out.replace(secret, "[redacted]");
+        }
+        return KEY_LIKE.matcher(out).replaceAll(m -> redactedForm(m.group()));
+    }
+
+    private static String redactedForm(String match) {
+        if (match.startsWith("Bearer")) {
+            return "Bearer [redacted]";
+        }
+        return match.substring(0, 3) + "[redacted]";
+    }
+}

@@ -1,0 +1,149 @@
+package voicebroker.upstream;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpTimeoutException;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLException;
+import voicebroker.error.ErrorCode;
+import voicebroker.error.Refusal;
+import voicebroker.log.Redactor;
+
+/**
+ * Translates what the upstream answered into one of the broker's own refusals (defect 5 of the old sidecar:
+ * it passed error bodies through verbatim). The upstream's message is never forwarded, because it can name
+ * the organisation or echo part of the key; only its {@code param} and {@code code}, redacted, go on.
+ */
+final class UpstreamErrors {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> MODEL_CODES = Set.of("model_not_found", "model_not_available",
+            "unsupported_model", "invalid_model");
+    private static final int MAX_RETRY_AFTER = 3600;
+
+    private UpstreamErrors() {
+    }
+
+    static UpstreamFailure fromStatus(int status, byte[] body, Optional<String> retryAfter) {
+        JsonNode error = parseError(body);
+        String code = text(error, "code");
+        String param = text(error, "param");
+        if (status >= 300 && status < 400) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_REDIRECT, "The upstream answered " + status + " (a redirect), which is never followed."), false);
+        }
+        if (status == 401 || status == 403) {
+            return failure(withUpstreamFields(Refusal.of(ErrorCode.UPSTREAM_AUTH, "The upstream refused the API key (HTTP " + status + ")."), status, code, param), false);
+        }
+        if (status == 429) {
+            long seconds = retryAfterSeconds(retryAfter);
+            return failure(withUpstreamFields(Refusal.of(ErrorCode.UPSTREAM_RATE_LIMITED), status, code, param)
+                    .withHeader("Retry-After", Long.toString(seconds)), false);
+        }
+        if (status >= 400 && status < 500) {
+            boolean modelUnavailable = isModelUnavailable(status, code, param);
+            Refusal refusal = Refusal.of(ErrorCode.UPSTREAM_REJECTED, modelUnavailable
+                    ? "No configured model is available to this key (HTTP " + status + ")."
+                    : "The upstream rejected the request (HTTP " + status + ").");
+            return failure(withUpstreamFields(refusal, status, code, param), modelUnavailable);
+        }
+        return failure(withUpstreamFields(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream failed (HTTP " + status + ")."), status, code, param), false);
+    }
+
+    static UpstreamFailure fromException(Throwable cause) {
+        voicebroker.log.Log.warn("upstream call failed: " + cause);
+        Throwable root = cause;
+        while (root.getCause() != null && !(root instanceof HttpTimeoutException) && !(root instanceof SSLException)) {
+            root = root.getCause();
+        }
+        if (root instanceof HttpConnectTimeoutException) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_TIMEOUT, "Connecting to the upstream timed out."), false);
+        }
+        if (root instanceof HttpTimeoutException || root instanceof java.util.concurrent.TimeoutException) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_TIMEOUT), false);
+        }
+        if (root instanceof SSLException) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's TLS certificate or handshake was refused.",
+                    "The certificate must be valid for the host in OPENAI_BASE_URL; the broker never disables TLS checks."), false);
+        }
+        if (root instanceof ConnectException) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream refused the connection."), false);
+        }
+        if (root instanceof ResponseTooLarge) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer was larger than the broker accepts."), false);
+        }
+        if (root instanceof IOException) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The connection to the upstream failed ("
+                    + root.getClass().getSimpleName() + ")."), false);
+        }
+        return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE), false);
+    }
+
+    static UpstreamFailure invalidAnswer(String what) {
+        return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer was not usable: " + what + "."), false);
+    }
+
+    /** The model is unavailable: a 404, or a 4xx whose code or param names the model. Never auth or limits. */
+    static boolean isModelUnavailable(int status, String code, String param) {
+        if (status == 404) {
+            return true;
+        }
+        boolean codeSaysModel = code != null && MODEL_CODES.contains(code.toLowerCase(Locale.ROOT));
+        boolean paramIsModel = param != null && (param.equals("model") || param.endsWith(".model"));
+        return (status == 400 || status == 422) && (codeSaysModel || paramIsModel);
+    }
+
+    private static Refusal withUpstreamFields(Refusal refusal, int status, String code, String param) {
+        Refusal out = refusal.withField("upstream_status", status);
+        if (code != null) {
+            out = out.withField("upstream_code", clean(code));
+        }
+        if (param != null) {
+            out = out.withField("param", clean(param));
+        }
+        return out;
+    }
+
+    /** Redacted, printable, short: these values come from a party we do not control. */
+    private static String clean(String value) {
+        String printable = Redactor.redact(value).replaceAll("[^\\x20-\\x7e]", "?");
+        return printable.length() > 80 ? printable.substring(0, 80) : printable;
+    }
+
+    private static long retryAfterSeconds(Optional<String> header) {
+        try {
+            long seconds = Long.parseLong(header.orElse("").strip());
+            return Math.max(1, Math.min(MAX_RETRY_AFTER, seconds));
+        } catch (NumberFormatException e) {
+            return 5;
+        }
+    }
+
+    private static JsonNode parseError(byte[] body) {
+        try {
+            JsonNode root = JSON.readTree(body);
+            return root != null && root.path("error").isObject() ? root.get("error") : JSON.createObjectNode();
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value != null && value.isTextual() ? value.asText() : null;
+    }
+
+    private static UpstreamFailure failure(Refusal refusal, boolean modelUnavailable) {
+        return new UpstreamFailure(refusal, modelUnavailable);
+    }
+
+    /** The upstream sent more than the broker reads. */
+    static final class ResponseTooLarge extends IOException {
+        ResponseTooLarge(long limit) {
+            super("upstream response exceeded " + limit + " bytes");
+        }
+    }
+}
