@@ -20,14 +20,25 @@ public final class Minter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final OpenAiClient upstream;
     private final BrokerConfig config;
+    private final WarmSecrets warm;
 
     public Minter(OpenAiClient upstream, BrokerConfig config) {
         this.upstream = upstream;
         this.config = config;
+        this.warm = config.warmSecret() ? new WarmSecrets() : null;
     }
 
-    /** The wire answer for {@code POST /api/session}. */
+    /** The wire answer for {@code POST /api/session}: a kept warm secret when there is one, else a fresh mint. */
     public Map<String, Object> mint(MintRequest request) {
+        if (warm == null) {
+            return mintFresh(request);
+        }
+        Map<String, Object> answer = warm.take(request).orElseGet(() -> mintFresh(request));
+        warm.refill(request, () -> mintFresh(request));
+        return answer;
+    }
+
+    private Map<String, Object> mintFresh(MintRequest request) {
         List<String> models = config.models();
         UpstreamFailure last = null;
         for (String model : models) {
