@@ -51,9 +51,12 @@ public final class BrokerProcess implements AutoCloseable {
     /** System property naming the broker jar; the failsafe plugin sets it to target/voice-broker.jar. */
     public static final String JAR_PROPERTY = "voicebroker.jar";
 
-    /** The readiness line; group 1 is the URL, group 2 the port, group 3 the pid. */
+    /**
+     * The readiness line; group 1 is the URL, group 2 the port, group 3 the pid. Any host is accepted so a test
+     * bind mode (or ::1) still starts; tests that care assert {@code url()} starts with "http://127.0.0.1:".
+     */
     public static final Pattern READY_LINE =
-            Pattern.compile("^voice-broker ready url=(http://127\\.0\\.0\\.1:(\\d+)) pid=(\\d+)$");
+            Pattern.compile("^voice-broker ready url=(https?://[^\\s/]+:(\\d+)) pid=(\\d+)$");
 
     private static final List<String> INHERITED_VARIABLES = List.of("PATH", "HOME", "LANG", "LC_ALL", "JAVA_HOME");
 

@@ -1,6 +1,7 @@
 package voicebroker.testkit;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -34,7 +35,9 @@ public final class ContractValidator {
     /** Where the contract sits on the classpath (copied from src/main/resources). */
     public static final String CONTRACT_RESOURCE = "/contract/openai-realtime-subset.yaml";
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // Trailing tokens ("{} junk") are an error, as they are for the real API's parser.
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     // Plain JSON Schema 2020-12 on purpose, not the library's OpenAPI 3.1 dialect: that dialect switches on
     // OpenAPI-style `discriminator` checks, and the contract's discriminators have no `mapping`, so implicit
@@ -60,7 +63,11 @@ public final class ContractValidator {
     /** Like {@link #validate(String, JsonNode)}, for raw text; text that is not JSON is one violation. */
     public static List<String> validate(String schemaName, String json) {
         try {
-            return validate(schemaName, JSON.readTree(json));
+            JsonNode body = JSON.readTree(json);
+            if (body == null || body.isMissingNode()) {
+                return List.of("body is empty");
+            }
+            return validate(schemaName, body);
         } catch (JsonProcessingException notJson) {
             return List.of("body is not JSON: " + notJson.getOriginalMessage());
         }

@@ -127,6 +127,12 @@ class ContractValidatorTest {
     }
 
     @Test
+    void emptyTextAndTrailingGarbageAreViolations() {
+        assertEquals(List.of("body is empty"), ContractValidator.validate("CreateSpeechRequest", ""));
+        assertFalse(ContractValidator.validate("RealtimeCreateClientSecretRequest", GA_MINT_REQUEST + " junk").isEmpty());
+    }
+
+    @Test
     void assertValidListsTheViolations() {
         AssertionError error = assertThrows(AssertionError.class,
                 () -> ContractValidator.assertValid("CreateSpeechRequest", "{\"model\":\"tts-1\"}"));

@@ -22,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -305,12 +306,12 @@ public final class FakeOpenAi implements AutoCloseable {
         if (request.method().equals("OPTIONS")) {
             return null;
         }
+        faultRules.removeIf(FaultRule::isUsedUp);
         for (FaultRule rule : faultRules) {
             if (rule.claim(request.path())) {
                 return rule.fault;
             }
         }
-        faultRules.removeIf(FaultRule::isUsedUp);
         return null;
     }
 
@@ -484,7 +485,7 @@ public final class FakeOpenAi implements AutoCloseable {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private static java.util.concurrent.ThreadFactory daemonThreads() {
+    private static ThreadFactory daemonThreads() {
         AtomicInteger count = new AtomicInteger();
         return runnable -> {
             Thread thread = new Thread(runnable, "fake-openai-connection-" + count.incrementAndGet());

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -445,7 +446,7 @@ class FakeOpenAiTest {
             try {
                 RawHttp.Response raw = RawHttp.send("127.0.0.1", fake.port(), rawMint());
                 assertTrue(raw.receivedNothing(), "a reset response must not parse as complete: " + raw);
-            } catch (java.io.UncheckedIOException expected) {
+            } catch (UncheckedIOException expected) {
                 // broken body: what a reset mid-response looks like to a client
             }
         }
