@@ -5,7 +5,10 @@ import java.util.Arrays;
 import voicebroker.config.ConfigException;
 import voicebroker.log.Redactor;
 
-/** The {@code voice} command: {@code serve} runs the broker; the other commands drive a running one. */
+/**
+ * The {@code voice} command: {@code serve} runs the broker in the foreground; {@code start}, {@code stop},
+ * {@code status}, {@code mint}, {@code doctor} and {@code start-request} drive a background one.
+ */
 public final class Main {
     /** Returned by a command that leaves server threads running: the process must not exit. */
     static final int KEEP_RUNNING = -1;
@@ -27,6 +30,18 @@ public final class Main {
         switch (command) {
             case "serve":
                 return ServeCommand.run();
+            case "start":
+                return StartCommand.run(rest);
+            case "stop":
+                return StopCommand.run(rest);
+            case "status":
+                return StatusCommand.run(rest);
+            case "mint":
+                return MintCommand.run(rest);
+            case "doctor":
+                return DoctorCommand.run(rest);
+            case "start-request":
+                return StartRequestCommand.run(rest);
             case "help":
             case "--help":
             case "-h":
@@ -41,10 +56,27 @@ public final class Main {
 
     static void usage(PrintStream out) {
         out.println("""
-                usage: voice <command>
-                  serve    run the broker in the foreground (configuration from the environment and .env)
-                  help     this text
-                See README.md for configuration and error codes.""");
+                usage: voice <command> [options]
+                  start [--json [--with-token]]   start the broker in the background, or confirm it runs; restarts
+                                                  it when the configuration changed (one broker per port)
+                  stop                            stop the background broker on VOICE_PORT
+                  status [--json]                 pid, url, uptime, key, base, origins, log file, stale or current
+                  mint [--voice V] [--mode M] [--json] [--show-secret]
+                                                  mint a client secret through the running broker (a smoke test)
+                  doctor                          check every precondition (java, key, base, port, runtime dir,
+                                                  upstream DNS and TLS) without minting or sending the key
+                  serve                           run the broker in the foreground
+                  start-request                   the dev server plugin's protocol: one JSON request on stdin,
+                                                  one JSON response on stdout (see StartRequestProtocol)
+                  help                            this text
+                Configuration comes from the environment and ./.env (see README.md); VOICE_JAVA picks the java that
+                runs the broker, VOICE_START_TIMEOUT the seconds 'start' waits for it (default 15).
+                Results go to stdout, progress and errors to stderr. Exit codes:
+                  0  done (stop: also when nothing was running)
+                  1  failed: the broker did not start or stop, refused the mint, does not answer, or a doctor check failed
+                  2  configuration or usage problem (the message names the variable and the fix)
+                  3  no broker is running (status, mint)
+                  4  the port is held by another program (start)""");
     }
 
     /** Prints a configuration problem as one line naming the code, the variable, the problem and the fix. */

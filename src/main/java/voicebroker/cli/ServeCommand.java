@@ -1,6 +1,8 @@
 package voicebroker.cli;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -8,6 +10,7 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
 import voicebroker.config.ConfigLoader;
@@ -19,10 +22,17 @@ import voicebroker.runtime.RuntimeFile;
  * {@code voice serve}: runs the broker in the foreground. Start-up order: configuration (exit 2 on any
  * problem), bind (exit 2 if the port is taken), runtime file, then the readiness line on standard output,
  * which is the signal the launcher waits for.
+ *
+ * <p>Started in the background by {@code voice start}, the broker gets {@value #LOG_FILE_VARIABLE} and then logs
+ * to that file (size-capped, rotated) instead of standard error, and writes nothing to standard output after
+ * the readiness line: the launcher stops reading its end of that pipe and exits.
  */
 final class ServeCommand {
     /** The one line on standard output that says the broker is serving. Its format is a contract. */
     static final String READY_PREFIX = "voice-broker ready url=";
+    /** Set by the launcher for a broker it runs in the background: the log file to write. */
+    static final String LOG_FILE_VARIABLE = "VOICE_LOG_FILE";
+    static final long LOG_FILE_MAX_BYTES = 1024 * 1024;
 
     private ServeCommand() {
     }
@@ -33,6 +43,15 @@ final class ServeCommand {
             config = ConfigLoader.fromEnvironment();
         } catch (ConfigException e) {
             return Main.fail(e);
+        }
+        Optional<Path> logFile = launcherLogFile();
+        if (logFile.isPresent()) {
+            try {
+                Log.toFile(logFile.get(), LOG_FILE_MAX_BYTES);
+            } catch (IOException e) {
+                return Main.fail(new ConfigException("runtime_dir", "VOICE_RUNTIME_DIR", "the log file " + logFile.get()
+                        + " could not be opened (" + e.getMessage() + ").", "point VOICE_RUNTIME_DIR at a directory this user can write."));
+            }
         }
         BrokerServer server;
         try {
@@ -61,7 +80,21 @@ final class ServeCommand {
         logStartup(config, server, runtimeFile);
         System.out.println(READY_PREFIX + server.url() + " pid=" + pid);
         System.out.flush();
+        if (logFile.isPresent()) {
+            // The launcher closes its end of the stdout pipe once it has the readiness line; nothing may be
+            // written there after it (the JVM ignores SIGPIPE, but a write would still fail).
+            System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+        }
         return Main.KEEP_RUNNING;
+    }
+
+    /**
+     * Read straight from the process environment, not through ConfigLoader: it is not user configuration but
+     * plumbing between the launcher and the child it spawns (and must not come from a .env file).
+     */
+    private static Optional<Path> launcherLogFile() {
+        String value = System.getenv(LOG_FILE_VARIABLE);
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(Path.of(value.strip()));
     }
 
     private static Map<String, Object> runtimeContents(BrokerConfig config, BrokerServer server, long pid) {

@@ -69,7 +69,10 @@ public record BrokerConfig(
                 .append(String.join(",", allowedOrigins)).append('\n')
                 .append(port).append('\n')
                 .append(String.join(",", models)).append('\n')
-                .append(templates.modes()).append('\n')
+                // in a stable order: the launcher compares fingerprints computed in different processes
+                .append(templates.describe()).append('\n')
+                // a configured token is part of the contract with the dashboard; a generated one is not
+                .append(tokenGenerated ? "" : token.reveal()).append('\n')
                 .append(secretTtlSeconds).append('\n')
                 .append(tokenHeader.orElse("")).append('\n')
                 .append(warmSecret);

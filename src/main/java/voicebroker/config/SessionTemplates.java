@@ -119,6 +119,11 @@ public final class SessionTemplates {
         return byMode.keySet();
     }
 
+    /** Every mode with its template, in a stable order: what the configuration fingerprint covers. */
+    public String describe() {
+        return new java.util.TreeMap<>(byMode).toString();
+    }
+
     private static JsonNode readFile(Path file) {
         try {
             return JSON.readTree(Files.readString(file));

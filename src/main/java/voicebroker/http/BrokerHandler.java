@@ -140,7 +140,12 @@ final class BrokerHandler implements HttpHandler {
         headers.set("X-Content-Type-Options", "nosniff");
         headers.set("Vary", "Origin");
         headers.set("Referrer-Policy", "no-referrer");
-        headers.set("Cross-Origin-Resource-Policy", "same-origin");
+        if (!(reply instanceof Reply.Refused)) {
+            // Refusals go without it: a page on another localhost port must be able to see that the broker
+            // refused it (an opaque no-cors answer, which Chromium blocks under any CORP value), or it cannot
+            // tell "forbidden" from "not running". A refusal body holds nothing secret.
+            headers.set("Cross-Origin-Resource-Policy", "same-origin");
+        }
         corsHeaders.forEach(headers::set);
         if (reply instanceof Reply.Json json) {
             return writeJson(exchange, json.status(), json.body(), json.headers());

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,7 +55,8 @@ public final class BrokerServer implements AutoCloseable {
         Optional<OpenAiClient> upstream = config.apiKey().map(key -> new OpenAiClient(config, key));
         Optional<Minter> minter = upstream.map(client -> new Minter(client, config));
         BrokerHandler handler = new BrokerHandler(config, new BrokerRoutes(config, upstream, minter).all());
-        ExecutorService workers = workerPool(config.limits().workerThreads());
+        ExecutorService workers = workerPool(config.limits().workerThreads(),
+                config.limits().maxConnections() * Math.max(1, config.bind().size()));
         List<HttpServer> servers = new ArrayList<>();
         try {
             for (InetAddress address : config.bind()) {
@@ -74,10 +75,15 @@ public final class BrokerServer implements AutoCloseable {
         return new BrokerServer(servers, workers, config);
     }
 
-    /** A fixed pool; the queue is bounded in practice by the server's connection cap. */
-    private static ExecutorService workerPool(int threads) {
+    /**
+     * Up to one thread per connection: the JDK server reads each request's line, headers and (when a refusal
+     * leaves it unread) body on these threads, so a small fixed pool let a handful of clients trickling bytes
+     * (slowloris) stall every other caller for the whole request time. {@code coreThreads} stay warm; the rest
+     * come and go. The connection cap (per listener) bounds the count; a task over it is rejected, which closes that connection.
+     */
+    private static ExecutorService workerPool(int coreThreads, int maxConnections) {
         AtomicInteger count = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+        return new ThreadPoolExecutor(coreThreads, Math.max(coreThreads, maxConnections), 5, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
             Thread t = new Thread(r, "broker-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;

@@ -69,7 +69,15 @@ final class RequestBodies {
         if (lengths.size() == 1 && declaredLength(lengths.get(0)) > maxBytes) {
             throw tooLarge(maxBytes);
         }
-        byte[] bytes = in.readNBytes(maxBytes + 1);
+        byte[] bytes;
+        try {
+            bytes = in.readNBytes(maxBytes + 1);
+        } catch (IOException e) {
+            // Broken chunked framing or a body that ends before its declared length: answer it, don't just hang up.
+            String field = encodings.isEmpty() ? "Content-Length" : "Transfer-Encoding";
+            throw Refusal.invalidField(field, "The request body could not be read as its " + field + " header declares.",
+                    "Send the body exactly as the framing headers say.").asException();
+        }
         if (bytes.length > maxBytes) {
             throw tooLarge(maxBytes);
         }

@@ -1,19 +1,32 @@
 package voicebroker.log;
 
-import java.io.PrintStream;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.function.Consumer;
 
 /**
  * The broker's only logger: one line per event on standard error, every line redacted first. Kept tiny on
  * purpose: a sidecar needs timestamps and levels, not a logging framework, and one choke point makes the
- * "key never in logs" rule easy to prove.
+ * "key never in logs" rule easy to prove. A broker started in the background by the launcher logs to a
+ * size-capped file instead ({@link #toFile}), because nobody reads its standard error once the launcher exits.
  */
 public final class Log {
-    private static volatile PrintStream out = System.err;
+    private static volatile Consumer<String> sink = Log::toStandardError;
     private static volatile boolean debug;
 
     private Log() {
+    }
+
+    /** From now on, lines go to {@code file} (capped at {@code maxBytes}, one older {@code .1} kept). */
+    public static void toFile(Path file, long maxBytes) throws IOException {
+        sink = RotatingLogFile.open(file, maxBytes)::append;
+    }
+
+    /** Back to standard error (the default). */
+    public static void toStandardError() {
+        sink = Log::toStandardError;
     }
 
     public static void setDebug(boolean enabled) {
@@ -40,9 +53,12 @@ public final class Log {
 
     private static void write(String level, String message) {
         String line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + Redactor.redact(message);
-        PrintStream target = out;
-        synchronized (target) {
-            target.println(line);
+        sink.accept(line);
+    }
+
+    private static void toStandardError(String line) {
+        synchronized (System.err) {
+            System.err.println(line);
         }
     }
 }

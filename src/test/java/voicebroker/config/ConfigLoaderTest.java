@@ -154,4 +154,19 @@ class ConfigLoaderTest {
         assertFalse(proxy.bypasses("api.openai.com"));
         assertEquals("bad_proxy", refused(env("HTTPS_PROXY", "http://user:pw@proxy.local:3128")).code());
     }
+
+    @Test
+    void theFingerprintIsStableAcrossLoadsAndFollowsWhatMatters() throws IOException {
+        Path templates = tmp.resolve("t.json");
+        Files.writeString(templates, "{\"a\": {\"instructions\": \"one\"}, \"b\": {}, \"c\": {}}");
+        Map<String, String> base = env("OPENAI_API_KEY", "sk-test-fingerprint-key-0001", "VOICE_SESSION_TEMPLATES", templates.toString());
+        String first = ConfigLoader.load(base).fingerprint("salt");
+        assertEquals(first, ConfigLoader.load(base).fingerprint("salt"), "a generated token does not change it");
+        assertNotEquals(first, ConfigLoader.load(base).fingerprint("other-salt"));
+        Map<String, String> otherKey = new HashMap<>(base);
+        otherKey.put("OPENAI_API_KEY", "sk-test-fingerprint-key-0002");
+        assertNotEquals(first, ConfigLoader.load(otherKey).fingerprint("salt"));
+        Files.writeString(templates, "{\"a\": {\"instructions\": \"two\"}, \"b\": {}, \"c\": {}}");
+        assertNotEquals(first, ConfigLoader.load(base).fingerprint("salt"), "an edited template changes it");
+    }
 }

@@ -1,0 +1,113 @@
+package voicebroker.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import voicebroker.config.BrokerConfig;
+import voicebroker.config.ConfigException;
+import voicebroker.launcher.BrokerState;
+import voicebroker.launcher.LaunchEnvironment;
+import voicebroker.launcher.LaunchException;
+import voicebroker.launcher.LaunchFiles;
+import voicebroker.launcher.Launcher;
+import voicebroker.launcher.RuntimeInfo;
+
+/**
+ * {@code voice status [--json]}: what runs on the configured port, and whether its configuration still matches
+ * this environment. Never shows the token. Exit 0 running, 1 running but not answering, 2 configuration
+ * problem, 3 not running.
+ */
+final class StatusCommand {
+
+    private StatusCommand() {
+    }
+
+    static int run(String[] args) {
+        Command.Options options;
+        try {
+            options = Command.parse(args, Set.of("--json"), Set.of());
+        } catch (Command.UsageException e) {
+            return Command.usageError("status", e);
+        }
+        boolean json = options.has("--json");
+        LaunchEnvironment environment = LaunchEnvironment.current();
+        BrokerConfig config;
+        try {
+            config = environment.config();
+        } catch (ConfigException e) {
+            return Main.fail(e);
+        }
+        Launcher launcher = new Launcher(environment, Command::progress);
+        try {
+            LaunchFiles files = launcher.files();
+            BrokerState state = launcher.inspect();
+            if (state instanceof BrokerState.Running running) {
+                return report(running.info(), files, config, json, true);
+            }
+            if (state instanceof BrokerState.Unresponsive unresponsive) {
+                report(unresponsive.info(), files, config, json, false);
+                return Command.EXIT_FAILED;
+            }
+            return notRunning(state, files, json);
+        } catch (LaunchException e) {
+            return Command.fail(e, json);
+        }
+    }
+
+    private static int report(RuntimeInfo info, LaunchFiles files, BrokerConfig config, boolean json, boolean answering) {
+        boolean current = info.matches(config);
+        if (json) {
+            Command.printJson(jsonReport(info, files, current, answering));
+            return Command.EXIT_OK;
+        }
+        Command.result("voice-broker " + (answering ? "running" : "NOT ANSWERING") + " at " + info.url());
+        Command.result("  pid      " + info.pid());
+        Command.result("  uptime   " + info.uptime().map(Command::human).orElse("unknown"));
+        Command.result("  keyed    " + (info.keyed() ? "yes" : "no (mints answer no_key; set OPENAI_API_KEY and run './voice start')"));
+        Command.result("  base     " + info.base());
+        Command.result("  origins  " + String.join(", ", info.allowedOrigins()));
+        Command.result("  log      " + files.log());
+        Command.result("  runtime  " + files.runtimeFile());
+        Command.result("  config   " + (current ? "current (matches this environment)"
+                : "stale (the environment or .env changed since it started; './voice start' restarts it)"));
+        if (!answering) {
+            Command.progress("the broker does not answer /api/health. Fix: ./voice stop && ./voice start");
+        }
+        return Command.EXIT_OK;
+    }
+
+    private static Map<String, Object> jsonReport(RuntimeInfo info, LaunchFiles files, boolean current, boolean answering) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("ok", answering);
+        body.put("running", true);
+        body.put("answering", answering);
+        body.put("pid", info.pid());
+        body.put("url", info.url());
+        body.put("started_at", info.startedAt().map(Object::toString).orElse(null));
+        body.put("uptime_seconds", info.uptime().map(java.time.Duration::toSeconds).orElse(null));
+        body.put("keyed", info.keyed());
+        body.put("base", info.base());
+        body.put("allowed_origins", info.allowedOrigins());
+        body.put("log", files.log().toString());
+        body.put("runtime_file", files.runtimeFile().toString());
+        body.put("config", current ? "current" : "stale");
+        return body;
+    }
+
+    private static int notRunning(BrokerState state, LaunchFiles files, boolean json) {
+        String note = state instanceof BrokerState.Foreign foreign ? "; the port is held by " + foreign.holder()
+                : state instanceof BrokerState.Stale stale ? "; a stale runtime file of pid " + stale.info().pid() + " is left ('./voice start' cleans it)"
+                : "";
+        if (json) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("ok", false);
+            body.put("running", false);
+            body.put("port", files.port());
+            body.put("note", note.isEmpty() ? null : note.substring(2));
+            Command.printJson(body);
+        } else {
+            Command.result("voice-broker is not running on port " + files.port() + note + ". Start it with './voice start'.");
+        }
+        return Command.EXIT_NOT_RUNNING;
+    }
+}

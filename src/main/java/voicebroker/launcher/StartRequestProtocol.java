@@ -1,0 +1,167 @@
+package voicebroker.launcher;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The process protocol behind {@code voice start-request}, used by the dev server plugin: one JSON object in,
+ * one out. In:
+ * <pre>{@code
+ * {"config": {"allowedOrigins": [...], "allowedHosts": [...], "dashboardTokenHeader": str|null, "dashboardTokenFile": str|null},
+ *  "request": {"method": "POST", "peer": "127.0.0.1", "headers": {"host": ["localhost:5173"], ...},
+ *              "body": "<raw string>", "bodyTooLarge": false}}
+ * }</pre>
+ * Out: {@code {"status": 200, "body": {...}, "headers": {...}}}. {@code config} is the plugin's own trusted
+ * settings; {@code request} is what the browser sent, judged by {@link StartVoiceHandler}.
+ */
+public final class StartRequestProtocol {
+    /** Far above any real request (whose body is at most 16 KiB), small enough to refuse garbage quickly. */
+    public static final int MAX_INPUT_BYTES = 256 * 1024;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The input was not what the protocol says; the message names the field. */
+    public static final class ProtocolException extends Exception {
+        ProtocolException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A parsed input: the host's settings and the request to judge. */
+    public record Input(StartVoiceHandler.Settings settings, StartVoiceHandler.Request request) {
+    }
+
+    private StartRequestProtocol() {
+    }
+
+    public static Input parse(byte[] input) throws ProtocolException {
+        if (input.length > MAX_INPUT_BYTES) {
+            throw new ProtocolException("the input is larger than " + MAX_INPUT_BYTES + " bytes");
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(input);
+        } catch (IOException e) {
+            throw new ProtocolException("the input is not one JSON object");
+        }
+        if (root == null || !root.isObject()) {
+            throw new ProtocolException("the input is not one JSON object");
+        }
+        return new Input(settings(object(root, "config")), request(object(root, "request")));
+    }
+
+    public static byte[] render(StartVoiceHandler.Response response) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", response.status());
+        out.put("body", response.body());
+        out.put("headers", response.headers());
+        try {
+            return JSON.writeValueAsBytes(out);
+        } catch (IOException e) {
+            throw new IllegalStateException("a map of strings, numbers and booleans always serializes", e);
+        }
+    }
+
+    private static StartVoiceHandler.Settings settings(JsonNode config) throws ProtocolException {
+        Optional<String> header = optionalText(config, "dashboardTokenHeader");
+        Optional<String> file = optionalText(config, "dashboardTokenFile");
+        try {
+            return new StartVoiceHandler.Settings(texts(config, "allowedOrigins"), new LinkedHashSet<>(texts(config, "allowedHosts")),
+                    header, file.map(Path::of));
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException("config: " + e.getMessage());
+        }
+    }
+
+    private static StartVoiceHandler.Request request(JsonNode request) throws ProtocolException {
+        String method = optionalText(request, "method").orElseThrow(() -> new ProtocolException("request.method is missing"));
+        InetAddress peer = ipLiteral(optionalText(request, "peer").orElseThrow(() -> new ProtocolException("request.peer is missing")));
+        JsonNode body = request.path("body");
+        if (!body.isMissingNode() && !body.isNull() && !body.isTextual()) {
+            throw new ProtocolException("request.body must be the raw body as a string");
+        }
+        return new StartVoiceHandler.Request(peer, method, headers(request.path("headers")),
+                body.asText("").getBytes(StandardCharsets.UTF_8), request.path("bodyTooLarge").asBoolean(false));
+    }
+
+    /** Header values as arrays (Node's shape); a single string is taken as one value. */
+    private static Map<String, List<String>> headers(JsonNode headers) throws ProtocolException {
+        if (!headers.isObject()) {
+            throw new ProtocolException("request.headers must be an object of lowercase names to arrays of strings");
+        }
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : headers.properties()) {
+            List<String> values = new ArrayList<>();
+            if (field.getValue().isTextual()) {
+                values.add(field.getValue().asText());
+            } else if (field.getValue().isArray()) {
+                for (JsonNode value : field.getValue()) {
+                    values.add(text(value, "request.headers." + field.getKey()));
+                }
+            } else {
+                throw new ProtocolException("request.headers." + field.getKey() + " must be an array of strings");
+            }
+            out.put(field.getKey(), values);
+        }
+        return out;
+    }
+
+    /** Only IP literals: a host name here would mean a DNS lookup deciding who the peer is. */
+    private static InetAddress ipLiteral(String peer) throws ProtocolException {
+        String bare = peer.startsWith("[") && peer.endsWith("]") ? peer.substring(1, peer.length() - 1) : peer;
+        boolean literal = bare.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+"));
+        if (literal) {
+            try {
+                return InetAddress.getByName(bare);
+            } catch (UnknownHostException e) {
+                // reported below
+            }
+        }
+        throw new ProtocolException("request.peer must be the socket's IP address literal (e.g. 127.0.0.1 or ::1)");
+    }
+
+    private static JsonNode object(JsonNode parent, String name) throws ProtocolException {
+        JsonNode node = parent.path(name);
+        if (!node.isObject()) {
+            throw new ProtocolException("'" + name + "' must be an object");
+        }
+        return node;
+    }
+
+    private static List<String> texts(JsonNode parent, String name) throws ProtocolException {
+        JsonNode node = parent.path(name);
+        if (!node.isArray()) {
+            throw new ProtocolException("config." + name + " must be an array of strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode value : node) {
+            out.add(text(value, "config." + name));
+        }
+        return out;
+    }
+
+    private static Optional<String> optionalText(JsonNode parent, String name) throws ProtocolException {
+        JsonNode node = parent.path(name);
+        if (node.isMissingNode() || node.isNull()) {
+            return Optional.empty();
+        }
+        return Optional.of(text(node, name)).filter(value -> !value.isBlank());
+    }
+
+    private static String text(JsonNode node, String where) throws ProtocolException {
+        if (!node.isTextual()) {
+            throw new ProtocolException(where + " must be a string");
+        }
+        return node.asText();
+    }
+}
