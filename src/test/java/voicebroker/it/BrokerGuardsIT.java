@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static voicebroker.it.Client.assertRefusal;
 
 import java.net.http.HttpResponse;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,11 +30,7 @@ class BrokerGuardsIT {
     @BeforeAll
     void start() {
         fake = FakeOpenAi.http().start();
-        broker = BrokerProcess.start(Map.of(
-                "OPENAI_API_KEY", FakeOpenAi.DEFAULT_KEY,
-                "OPENAI_BASE_URL", fake.baseUrl(),
-                "VOICE_PORT", String.valueOf(BrokerProcess.freePort()),
-                "VOICE_CALLS_PER_MINUTE", "1000"));
+        broker = BrokerProcess.start(Brokers.against(fake, "VOICE_CALLS_PER_MINUTE", "1000"));
         client = new Client(broker);
     }
 

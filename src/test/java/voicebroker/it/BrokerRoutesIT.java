@@ -10,7 +10,6 @@ import static voicebroker.it.Client.json;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -31,12 +30,7 @@ class BrokerRoutesIT {
     @BeforeAll
     void start() {
         fake = FakeOpenAi.http().start();
-        broker = BrokerProcess.start(Map.of(
-                "OPENAI_API_KEY", FakeOpenAi.DEFAULT_KEY,
-                "OPENAI_BASE_URL", fake.baseUrl(),
-                "VOICE_PORT", String.valueOf(BrokerProcess.freePort()),
-                "VOICE_UPSTREAM_TIMEOUT", "2",
-                "VOICE_CALLS_PER_MINUTE", "1000"));
+        broker = BrokerProcess.start(Brokers.against(fake, "VOICE_UPSTREAM_TIMEOUT", "2", "VOICE_CALLS_PER_MINUTE", "1000"));
         client = new Client(broker);
     }
 

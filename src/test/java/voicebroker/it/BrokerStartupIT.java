@@ -33,12 +33,7 @@ import voicebroker.testkit.RawHttp;
 class BrokerStartupIT {
 
     private static Map<String, String> env(String... pairs) {
-        Map<String, String> env = new HashMap<>();
-        env.put("VOICE_PORT", String.valueOf(BrokerProcess.freePort()));
-        for (int i = 0; i < pairs.length; i += 2) {
-            env.put(pairs[i], pairs[i + 1]);
-        }
-        return env;
+        return Brokers.env(pairs);
     }
 
     @ParameterizedTest(name = "{0}={1}")
