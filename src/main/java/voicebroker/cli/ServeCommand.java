@@ -77,9 +77,9 @@ final class ServeCommand {
             RuntimeFile.removeIfOwned(runtimeFile, pid);
             server.close();
         }, "broker-shutdown"));
-        logStartup(config, server, runtimeFile);
         System.out.println(READY_PREFIX + server.url() + " pid=" + pid);
         System.out.flush();
+        logStartup(config, server, runtimeFile); // after the readiness line: the launcher is waiting for it
         if (logFile.isPresent()) {
             // The launcher closes its end of the stdout pipe once it has the readiness line; nothing may be
             // written there after it (the JVM ignores SIGPIPE, but a write would still fail).

@@ -2,6 +2,7 @@ package voicebroker.error;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import voicebroker.log.Redactor;
 
 /**
  * One refusal: a stable code, what happened, how to fix it, and any extra fields (for example the offending
@@ -50,13 +51,17 @@ public record Refusal(ErrorCode code, int status, String message, String hint, M
         return new Refusal(code, newStatus, message, hint, fields, headers);
     }
 
-    /** The JSON body: {@code error}, {@code message}, {@code hint}, then the extra fields. */
+    /**
+     * The JSON body: {@code error}, {@code message}, {@code hint}, then the extra fields. Text is redacted on the way
+     * out: messages echo parts of the request (a method, an Origin), and a mangled request can carry the token or
+     * the key into them (a folded header line joins the Authorization header to the Origin).
+     */
     public Map<String, Object> body() {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("error", code.code());
-        body.put("message", message);
-        body.put("hint", hint);
-        body.putAll(fields);
+        body.put("message", Redactor.redact(message));
+        body.put("hint", Redactor.redact(hint));
+        fields.forEach((name, value) -> body.put(name, value instanceof String text ? Redactor.redact(text) : value));
         return body;
     }
 

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
+import voicebroker.log.Redactor;
 
 /**
  * Rule 2, checked before anything else about the request: exactly one {@code Host}, equal to an allowed
@@ -58,8 +59,10 @@ public final class HostGuard implements Guard {
         return Optional.of(Refusal.of(ErrorCode.BAD_HOST, message).withStatus(400));
     }
 
+    /** For echoing a request value in a message: secrets removed first (so a cut cannot keep half a token), short, printable. */
     static String printable(String value) {
-        String cut = value.length() > 100 ? value.substring(0, 100) + "…" : value;
+        String redacted = Redactor.redact(value);
+        String cut = redacted.length() > 100 ? redacted.substring(0, 100) + "…" : redacted;
         return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

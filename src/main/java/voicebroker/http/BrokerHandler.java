@@ -42,6 +42,8 @@ final class BrokerHandler implements HttpHandler {
     private final Map<String, Route> routes;
     private final Cors cors;
     private final CallBudget budget;
+    /** Every 8-character piece of the key and the token: no request body may carry one upstream, no answer may carry one out. */
+    private final List<String> secretPieces;
 
     BrokerHandler(BrokerConfig config, List<Route> routes) {
         this.config = config;
@@ -54,6 +56,9 @@ final class BrokerHandler implements HttpHandler {
         this.routes = routes.stream().collect(Collectors.toUnmodifiableMap(Route::path, Function.identity()));
         this.cors = new Cors(config.tokenHeader());
         this.budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
+        List<String> secrets = new java.util.ArrayList<>(List.of(config.token().reveal()));
+        config.apiKey().ifPresent(key -> secrets.add(key.reveal()));
+        this.secretPieces = pieces(secrets, 8);
     }
 
     @Override
@@ -119,6 +124,11 @@ final class BrokerHandler implements HttpHandler {
         }
         ObjectNode body = RequestBodies.readJsonObject(exchange, request, config.limits().maxBodyBytes());
         Fields.allowOnly(body, route.fields());
+        if (carriesSecret(body)) {
+            // e.g. the token pasted as a voice: it would travel to the upstream and come back in the answer
+            return Reply.refused(Refusal.of(ErrorCode.INVALID_REQUEST, "A field carries this broker's token or key.",
+                    "Secrets never go in a request body: send the token only as 'Authorization: Bearer <token>'."));
+        }
         if (!config.keyed()) {
             return Reply.refused(Refusal.of(ErrorCode.NO_KEY));
         }
@@ -148,10 +158,21 @@ final class BrokerHandler implements HttpHandler {
         }
         corsHeaders.forEach(headers::set);
         if (reply instanceof Reply.Json json) {
+            if (carriesSecret(json.body())) {
+                // The last line of rule 6: a hostile upstream can echo the key into the fields of a mint answer.
+                Log.error("an answer repeated a secret of this broker; it was withheld");
+                Refusal withheld = Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer repeated a secret of this broker, so it was withheld.");
+                return writeJson(exchange, withheld.status(), withheld.body(), withheld.headers());
+            }
             return writeJson(exchange, json.status(), json.body(), json.headers());
         }
         if (reply instanceof Reply.Refused refused) {
-            return writeJson(exchange, refused.refusal().status(), refused.refusal().body(), refused.refusal().headers());
+            Refusal refusal = refused.refusal();
+            if (carriesSecret(refusal.body())) {
+                Log.error("a refusal echoed a secret of this broker; it went out without its details");
+                refusal = Refusal.of(refusal.code()).withStatus(refusal.status());
+            }
+            return writeJson(exchange, refusal.status(), refusal.body(), refused.refusal().headers());
         }
         if (reply instanceof Reply.Empty empty) {
             empty.headers().forEach(headers::set);
@@ -159,6 +180,34 @@ final class BrokerHandler implements HttpHandler {
             return empty.status();
         }
         return streamAudio(exchange, (Reply.Audio) reply);
+    }
+
+    private boolean carriesSecret(Object body) {
+        String text;
+        try {
+            text = JSON.writeValueAsString(body);
+        } catch (IOException e) {
+            return true;
+        }
+        for (String piece : secretPieces) {
+            if (text.contains(piece)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static List<String> pieces(List<String> secrets, int length) {
+        List<String> pieces = new java.util.ArrayList<>();
+        for (String secret : secrets) {
+            for (int start = 0; start + length <= secret.length(); start++) {
+                pieces.add(secret.substring(start, start + length));
+            }
+            if (secret.length() < length) {
+                pieces.add(secret);
+            }
+        }
+        return List.copyOf(pieces);
     }
 
     private static int writeJson(HttpExchange exchange, int status, Object body, Map<String, String> extra) throws IOException {

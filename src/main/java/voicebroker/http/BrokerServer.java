@@ -43,7 +43,9 @@ public final class BrokerServer implements AutoCloseable {
         System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(limits.maxRequestTime().toSeconds()));
         System.setProperty("sun.net.httpserver.maxRspTime", "300");
         System.setProperty("sun.net.httpserver.idleInterval", Long.toString(limits.idleKeepAlive().toSeconds()));
-        System.setProperty("sun.net.httpserver.maxIdleConnections", "32");
+        // As many idle keep-alive connections as connections: over this cap the JDK closes a connection right
+        // after its answer without saying so, and a client that sends its next request on it gets no answer.
+        System.setProperty("sun.net.httpserver.maxIdleConnections", Integer.toString(limits.maxConnections()));
         // The JDK refuses larger header sections by closing; up to this size we answer 431 ourselves.
         System.setProperty("sun.net.httpserver.maxReqHeaderSize", Integer.toString(limits.maxHeaderBytes() * 8));
         System.setProperty("jdk.httpserver.maxConnections", Integer.toString(limits.maxConnections()));

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
+import voicebroker.log.Redactor;
 
 /** Checks request fields: only the route's own fields, each of the right type and shape. */
 final class Fields {
@@ -78,8 +79,10 @@ final class Fields {
         return Optional.of(value.asDouble());
     }
 
+    /** For echoing a request value in a message or the log: secrets removed first, short, printable. */
     static String printable(String value) {
-        String cut = value.length() > 64 ? value.substring(0, 64) : value;
+        String redacted = Redactor.redact(value);
+        String cut = redacted.length() > 64 ? redacted.substring(0, 64) : redacted;
         return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

@@ -40,6 +40,8 @@ public record BrokerCommand(Path java, Path jar, Optional<Path> argsFile) {
         List<String> argv = new ArrayList<>();
         argv.add(java.toString());
         argsFile.ifPresent(file -> argv.add("@" + file));
+        // A complete start-up archive for this java and jar halves the broker's start; none is fine too.
+        argv.addAll(StartupArchive.jvmOptions(java, jar));
         argv.add("-jar");
         argv.add(jar.toString());
         argv.add("serve");

@@ -35,7 +35,8 @@ public final class OpenAiClient {
     private static final String USER_AGENT = "voice-broker/0.1";
     private final UpstreamBase base;
     private final Secret key;
-    private final HttpClient http;
+    /** Built on a background thread: the client and its TLS setup take ~100 ms, which need not delay readiness. */
+    private final CompletableFuture<HttpClient> http;
     private final Duration timeout;
     private final int maxJsonBytes;
 
@@ -44,7 +45,12 @@ public final class OpenAiClient {
         this.key = key;
         this.timeout = config.limits().upstreamTimeout();
         this.maxJsonBytes = config.limits().maxUpstreamJsonBytes();
-        this.http = HttpClient.newBuilder()
+        this.http = CompletableFuture.supplyAsync(() -> buildClient(config), OpenAiClient::runOnDaemonThread);
+    }
+
+    private static HttpClient buildClient(BrokerConfig config) {
+        UpstreamBase base = config.base();
+        return HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(config.limits().upstreamConnectTimeout())
                 .proxy(selector(config.proxy()))
@@ -53,13 +59,23 @@ public final class OpenAiClient {
                 .build();
     }
 
+    private static void runOnDaemonThread(Runnable task) {
+        Thread thread = new Thread(task, "upstream-client-init");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private HttpClient client() {
+        return http.join();
+    }
+
     /** POSTs JSON to {@code path} under {@code /v1} and answers the parsed 2xx JSON body. */
     public JsonNode postJson(String path, JsonNode body) {
-        CompletableFuture<HttpResponse<byte[]>> call = http.sendAsync(request(path, body, "application/json"),
+        CompletableFuture<HttpResponse<byte[]>> call = client().sendAsync(request(path, body, "application/json"),
                 LimitedBodySubscriber.handler(maxJsonBytes));
         HttpResponse<byte[]> response = await(call);
         if (response.statusCode() / 100 != 2) {
-            throw UpstreamErrors.fromStatus(response.statusCode(), response.body(), response.headers().firstValue("retry-after"));
+            throw UpstreamErrors.fromStatus(response.statusCode(), response.body(), response.headers().firstValue("retry-after"), key);
         }
         try {
             JsonNode parsed = JSON.readTree(response.body());
@@ -74,11 +90,11 @@ public final class OpenAiClient {
 
     /** POSTs JSON and answers the audio stream, unread; the caller copies and closes it. */
     public AudioStream postForAudio(String path, JsonNode body) {
-        HttpResponse<InputStream> response = await(http.sendAsync(request(path, body, "audio/*, application/octet-stream"),
+        HttpResponse<InputStream> response = await(client().sendAsync(request(path, body, "audio/*, application/octet-stream"),
                 HttpResponse.BodyHandlers.ofInputStream()));
         if (response.statusCode() / 100 != 2) {
             byte[] errorBody = readErrorBody(response.body());
-            throw UpstreamErrors.fromStatus(response.statusCode(), errorBody, response.headers().firstValue("retry-after"));
+            throw UpstreamErrors.fromStatus(response.statusCode(), errorBody, response.headers().firstValue("retry-after"), key);
         }
         String type = response.headers().firstValue("content-type").orElse("application/octet-stream").toLowerCase(Locale.ROOT);
         String mediaType = type.split(";")[0].strip();
@@ -96,7 +112,7 @@ public final class OpenAiClient {
     public CompletableFuture<Integer> warmUp() {
         HttpRequest probe = HttpRequest.newBuilder(base.endpoint("/models")).timeout(timeout)
                 .header("User-Agent", USER_AGENT).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
-        return http.sendAsync(probe, HttpResponse.BodyHandlers.discarding()).thenApply(HttpResponse::statusCode);
+        return http.thenCompose(client -> client.sendAsync(probe, HttpResponse.BodyHandlers.discarding())).thenApply(HttpResponse::statusCode);
     }
 
     private HttpRequest request(String path, JsonNode body, String accept) {

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
+import voicebroker.config.Secret;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Redactor;
@@ -24,14 +25,16 @@ final class UpstreamErrors {
     private static final Set<String> MODEL_CODES = Set.of("model_not_found", "model_not_available",
             "unsupported_model", "invalid_model");
     private static final int MAX_RETRY_AFTER = 3600;
+    /** The shortest piece of the key that is never passed on. */
+    private static final int KEY_PIECE = 8;
 
     private UpstreamErrors() {
     }
 
-    static UpstreamFailure fromStatus(int status, byte[] body, Optional<String> retryAfter) {
+    static UpstreamFailure fromStatus(int status, byte[] body, Optional<String> retryAfter, Secret key) {
         JsonNode error = parseError(body);
-        String code = text(error, "code");
-        String param = text(error, "param");
+        String code = withoutKey(text(error, "code"), key);
+        String param = withoutKey(text(error, "param"), key);
         if (status >= 300 && status < 400) {
             return failure(Refusal.of(ErrorCode.UPSTREAM_REDIRECT, "The upstream answered " + status + " (a redirect), which is never followed."), false);
         }
@@ -56,7 +59,10 @@ final class UpstreamErrors {
     static UpstreamFailure fromException(Throwable cause) {
         voicebroker.log.Log.warn("upstream call failed: " + cause);
         Throwable root = cause;
-        while (root.getCause() != null && !(root instanceof HttpTimeoutException) && !(root instanceof SSLException)) {
+        // Stop at the exceptions that say what happened: the JDK client wraps a refused connection's
+        // ConnectException around a bare ClosedChannelException, which would say nothing.
+        while (root.getCause() != null && !(root instanceof HttpTimeoutException) && !(root instanceof SSLException)
+                && !(root instanceof ConnectException)) {
             root = root.getCause();
         }
         if (root instanceof HttpConnectTimeoutException) {
@@ -105,6 +111,26 @@ final class UpstreamErrors {
             out = out.withField("param", clean(param));
         }
         return out;
+    }
+
+    /**
+     * Null when the value carries any {@value #KEY_PIECE}-character piece of the key: an upstream can echo the key
+     * back in fragments that neither the redactor's exact match nor its {@code sk-…} pattern recognise.
+     */
+    private static String withoutKey(String value, Secret key) {
+        if (value == null) {
+            return null;
+        }
+        String secret = key.reveal();
+        if (value.contains(secret)) {
+            return null;
+        }
+        for (int start = 0; start + KEY_PIECE <= secret.length(); start++) {
+            if (value.contains(secret.substring(start, start + KEY_PIECE))) {
+                return null;
+            }
+        }
+        return value;
     }
 
     /** Redacted, printable, short: these values come from a party we do not control. */
