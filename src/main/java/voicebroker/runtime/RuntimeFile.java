@@ -46,9 +46,23 @@ public final class RuntimeFile {
                 // another process made it first; fall through to the permission check
             }
         }
+        if (!ownedByThisUser(dir)) {
+            throw new IOException("the runtime directory " + dir + " belongs to another user, who could replace the "
+                    + "runtime file; use a directory of your own");
+        }
         if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).equals(DIR_MODE)) {
             Files.setPosixFilePermissions(dir, DIR_MODE);
         }
+    }
+
+    /** The directory's owner is this process's user ({@code /proc/self} is owned by the process's uid). */
+    private static boolean ownedByThisUser(Path dir) throws IOException {
+        Object dirUid = Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        Path self = Path.of("/proc/self");
+        if (Files.exists(self)) {
+            return dirUid.equals(Files.getAttribute(self, "unix:uid"));
+        }
+        return Files.getOwner(dir, LinkOption.NOFOLLOW_LINKS).getName().equals(System.getProperty("user.name"));
     }
 
     /** Writes the file atomically: a 0600 temporary file beside it, then a rename over the old one. */
