@@ -95,11 +95,6 @@ record Vitals(int fds, int threads, long rssKib) {
     }
 
     static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        voicebroker.testkit.Pause.millis(millis);
     }
 }

@@ -210,12 +210,7 @@ final class BenchContext {
     }
 
     static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        voicebroker.testkit.Pause.millis(millis);
     }
 
     /** A running broker, seen as a page sees it: its port and token, and the requests a page sends. */

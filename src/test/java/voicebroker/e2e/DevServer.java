@@ -99,11 +99,7 @@ final class DevServer implements AutoCloseable {
     }
 
     private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        voicebroker.testkit.Pause.millis(millis);
     }
 
     @Override

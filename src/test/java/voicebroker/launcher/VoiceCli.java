@@ -252,11 +252,7 @@ final class VoiceCli implements AutoCloseable {
     }
 
     static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        voicebroker.testkit.Pause.millis(ms);
     }
 
     /** Kills every broker this helper saw (only processes that really run the broker jar), then removes the files. */

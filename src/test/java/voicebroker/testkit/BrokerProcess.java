@@ -289,7 +289,7 @@ public final class BrokerProcess implements AutoCloseable {
                 throw new AssertionError("stderr did not show \"" + text + "\" within " + timeout + ":\n"
                         + stderr());
             }
-            pause(Duration.ofMillis(20));
+            Pause.of(Duration.ofMillis(20));
         }
     }
 
@@ -352,7 +352,7 @@ public final class BrokerProcess implements AutoCloseable {
                 close();
                 throw new IllegalStateException("the broker was not ready within " + timeout + "\n" + describe());
             }
-            pause(Duration.ofMillis(20));
+            Pause.of(Duration.ofMillis(20));
         }
     }
 
@@ -497,14 +497,6 @@ public final class BrokerProcess implements AutoCloseable {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
 
     private static void deleteTree(Path root) {
         if (!Files.exists(root)) {

@@ -451,7 +451,7 @@ public final class FakeOpenAi implements AutoCloseable {
                 throw new AssertionError("expected " + count + " matching requests within " + timeout + ", got "
                         + matching.size() + "; all requests: " + requests());
             }
-            pause(Duration.ofMillis(10));
+            Pause.of(Duration.ofMillis(10));
         }
     }
 
@@ -502,14 +502,6 @@ public final class FakeOpenAi implements AutoCloseable {
         }
     }
 
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
 
     // ---- standalone ------------------------------------------------------------------------------------------
 

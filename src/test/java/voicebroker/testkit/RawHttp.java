@@ -194,7 +194,7 @@ public final class RawHttp {
                 int step = options.trickleBytes > 0 ? options.trickleBytes : bytes.length;
                 for (int offset = 0; offset < bytes.length; offset += step) {
                     if (offset > 0) {
-                        pause(options.trickleDelay);
+                        Pause.of(options.trickleDelay);
                     }
                     out.write(bytes, offset, Math.min(step, bytes.length - offset));
                     out.flush();
@@ -466,14 +466,6 @@ public final class RawHttp {
 
     // ---- helpers ---------------------------------------------------------------------------------------------
 
-    private static void pause(Duration duration) {
-        try {
-            Thread.sleep(duration.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while trickling", e);
-        }
-    }
 
     private static void closeQuietly(Socket socket) {
         try {
