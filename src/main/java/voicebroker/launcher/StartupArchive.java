@@ -76,7 +76,7 @@ public final class StartupArchive {
     static final String PREFIX = "voice-broker-jdk";
     static final String OK_SUFFIX = ".ok";
     private static final String LOCK_FILE = ".voice-broker-archive.lock";
-    private static final String TRAINING_KEY = "sk-training-0000000000000000000000000000";
+    private static final String TRAINING_KEY = "sk-test-training-0000000000000000000000000000";
     private static final String TRAINING_ORIGIN = "http://localhost:5173";
     private static final int TRAINING_MINTS = 200;
     private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(120);

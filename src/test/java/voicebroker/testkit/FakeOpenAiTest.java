@@ -119,7 +119,7 @@ class FakeOpenAiTest {
 
     @Test
     void wrongKeyIs401WithAnErrorThatEchoesPartOfTheKey() throws Exception {
-        HttpResponse<String> response = post("/realtime/client_secrets", "sk-wrong-key-0123456789", MINT_BODY);
+        HttpResponse<String> response = post("/realtime/client_secrets", "sk-test-wrong-key-0123456789", MINT_BODY);
         assertEquals(401, response.statusCode());
         JsonNode error = JSON.readTree(response.body()).path("error");
         assertEquals("invalid_api_key", error.path("code").asText());
