@@ -125,7 +125,7 @@ class FakeOpenAiTest {
         assertEquals("invalid_api_key", error.path("code").asText());
         assertEquals("invalid_request_error", error.path("type").asText());
         assertTrue(error.path("param").isNull());
-        assertTrue(error.path("message").asText().startsWith("Incorrect API key provided: sk-wrong-k**"),
+        assertTrue(error.path("message").asText().startsWith("Incorrect API key provided: sk-test-wr**"),
                 error.toString());
         assertTrue(error.path("message").asText().contains("6789"), "the tail leaks too, like the real API");
     }
