@@ -48,7 +48,7 @@ public final class HostGuard implements Guard {
             return malformed("The Host header is malformed.");
         }
         if (!allowed.contains(host.toLowerCase(Locale.ROOT))) {
-            return Optional.of(Refusal.of(ErrorCode.BAD_HOST, "The Host header '" + printable(host)
+            return Optional.of(Refusal.of(ErrorCode.BAD_HOST, "The Host header '" + Redactor.printable(host, 100)
                     + "' does not name this server.", "Call it as one of " + String.join(", ", allowed.stream().sorted().toList())
                     + "; other names are refused to stop DNS rebinding."));
         }
@@ -57,12 +57,5 @@ public final class HostGuard implements Guard {
 
     private static Optional<Refusal> malformed(String message) {
         return Optional.of(Refusal.of(ErrorCode.BAD_HOST, message).withStatus(400));
-    }
-
-    /** For echoing a request value in a message: secrets removed first (so a cut cannot keep half a token), short, printable. */
-    static String printable(String value) {
-        String redacted = Redactor.redact(value);
-        String cut = redacted.length() > 100 ? redacted.substring(0, 100) + "…" : redacted;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

@@ -5,6 +5,7 @@ import java.util.Locale;
 import java.util.Optional;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
+import voicebroker.log.Redactor;
 
 /**
  * Rule 4: state-changing routes take {@code application/json} only, judged on the parsed media type (not a
@@ -21,7 +22,7 @@ public final class JsonContentTypeGuard implements Guard {
         }
         return Optional.of(Refusal.of(ErrorCode.UNSUPPORTED_MEDIA_TYPE, values.isEmpty()
                 ? "The request has no Content-Type; it must be application/json."
-                : "The Content-Type must be application/json, not '" + HostGuard.printable(String.join(", ", values)) + "'."));
+                : "The Content-Type must be application/json, not '" + Redactor.printable(String.join(", ", values), 100) + "'."));
     }
 
     static boolean isJson(String contentType) {

@@ -5,6 +5,7 @@ import java.util.Optional;
 import java.util.Set;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
+import voicebroker.log.Redactor;
 
 /**
  * Rule 3: the whole {@code Origin} string must equal a configured origin, never "any localhost port", never
@@ -32,7 +33,7 @@ public final class OriginGuard implements Guard {
         if (allowed.contains(origin)) {
             return Optional.empty();
         }
-        return refuse("The origin '" + HostGuard.printable(origin) + "' is not allowed to call the broker.");
+        return refuse("The origin '" + Redactor.printable(origin, 100) + "' is not allowed to call the broker.");
     }
 
     /** True when the browser said this origin and it is on the list: only then do CORS headers go out. */
@@ -46,7 +47,7 @@ public final class OriginGuard implements Guard {
         if (site.isEmpty() || site.get().equals("same-origin") || site.get().equals("none")) {
             return Optional.empty();
         }
-        return refuse("A " + HostGuard.printable(site.get()) + " browser request without an allowed Origin was refused.");
+        return refuse("A " + Redactor.printable(site.get(), 100) + " browser request without an allowed Origin was refused.");
     }
 
     private static Optional<Refusal> refuse(String message) {

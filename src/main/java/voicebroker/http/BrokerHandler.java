@@ -27,6 +27,7 @@ import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
 import voicebroker.guard.TokenGuard;
 import voicebroker.log.Log;
+import voicebroker.log.Redactor;
 
 /**
  * The request pipeline, in the order DESIGN.md describes: header size, peer, Host, Origin, route, preflight,
@@ -244,6 +245,6 @@ final class BrokerHandler implements HttpHandler {
     /** The path for the access log: never the query, which is where a careless caller might put a token. */
     private static String safePath(RequestFacts request) {
         String path = request.path();
-        return path == null ? "(absolute-form target)" : Fields.printable(path);
+        return path == null ? "(absolute-form target)" : Redactor.printable(path, 64);
     }
 }

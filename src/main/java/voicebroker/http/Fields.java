@@ -27,10 +27,10 @@ final class Fields {
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (looksLikeKey(name)) {
-                throw Refusal.of(ErrorCode.KEY_FROM_BROWSER).withField("field", printable(name)).asException();
+                throw Refusal.of(ErrorCode.KEY_FROM_BROWSER).withField("field", Redactor.printable(name, 64)).asException();
             }
             if (!allowed.contains(name)) {
-                throw Refusal.invalidField(printable(name), "The field '" + printable(name) + "' is not accepted here.",
+                throw Refusal.invalidField(Redactor.printable(name, 64), "The field '" + Redactor.printable(name, 64) + "' is not accepted here.",
                         "Send only " + String.join(", ", allowed.stream().sorted().toList()) + ".").asException();
             }
         }
@@ -77,12 +77,5 @@ final class Fields {
                     "Fix '" + name + "'.").asException();
         }
         return Optional.of(value.asDouble());
-    }
-
-    /** For echoing a request value in a message or the log: secrets removed first, short, printable. */
-    static String printable(String value) {
-        String redacted = Redactor.redact(value);
-        String cut = redacted.length() > 64 ? redacted.substring(0, 64) : redacted;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

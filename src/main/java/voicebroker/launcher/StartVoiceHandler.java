@@ -175,7 +175,7 @@ public final class StartVoiceHandler {
         if (request.method().equals("POST")) {
             return Optional.empty();
         }
-        return Optional.of(Refusal.of(ErrorCode.METHOD_NOT_ALLOWED, printable(request.method()) + " is not allowed on /__start_voice.",
+        return Optional.of(Refusal.of(ErrorCode.METHOD_NOT_ALLOWED, Redactor.printable(request.method(), 64) + " is not allowed on /__start_voice.",
                 "Send POST /__start_voice from the dashboard page.").withHeader("Allow", "POST"));
     }
 
@@ -198,7 +198,7 @@ public final class StartVoiceHandler {
         if (sites.isEmpty() || (sites.size() == 1 && sites.get(0).strip().equals("same-origin"))) {
             return Optional.empty();
         }
-        return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, "A " + printable(String.join(",", sites))
+        return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, "A " + Redactor.printable(String.join(",", sites), 64)
                 + " request to /__start_voice was refused; only the dashboard page itself may call it."));
     }
 
@@ -272,7 +272,7 @@ public final class StartVoiceHandler {
     }
 
     private static Refusal refuseField(String name) {
-        String shown = printable(name);
+        String shown = Redactor.printable(name, 64);
         if (looksLikeKey(name)) {
             return Refusal.of(ErrorCode.KEY_FROM_BROWSER, "An API key was sent to /__start_voice ('" + shown + "'); keys are never "
                     + "accepted from a browser.", NOTHING_FROM_BROWSER).withField("field", shown);
@@ -298,11 +298,5 @@ public final class StartVoiceHandler {
         headers.put("Cache-Control", "no-store");
         headers.put("X-Content-Type-Options", "nosniff");
         return headers;
-    }
-
-    /** Shortens and cleans a request value before it goes into a message. */
-    private static String printable(String value) {
-        String cut = value.length() > 64 ? value.substring(0, 64) + "…" : value;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
     }
 }

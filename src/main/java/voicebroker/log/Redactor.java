@@ -42,4 +42,14 @@ public final class Redactor {
         }
         return match.substring(0, 3) + "[redacted]";
     }
+
+    /**
+     * A value from outside (a request header, an upstream field) made safe to echo in a message or log line:
+     * secrets removed first (so a cut cannot keep half of one), then at most {@code maxChars}, printable ASCII.
+     */
+    public static String printable(String value, int maxChars) {
+        String redacted = redact(value);
+        String cut = redacted.length() > maxChars ? redacted.substring(0, maxChars) : redacted;
+        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+    }
 }

@@ -105,10 +105,10 @@ final class UpstreamErrors {
     private static Refusal withUpstreamFields(Refusal refusal, int status, String code, String param) {
         Refusal out = refusal.withField("upstream_status", status);
         if (code != null) {
-            out = out.withField("upstream_code", clean(code));
+            out = out.withField("upstream_code", Redactor.printable(code, 80));
         }
         if (param != null) {
-            out = out.withField("param", clean(param));
+            out = out.withField("param", Redactor.printable(param, 80));
         }
         return out;
     }
@@ -131,12 +131,6 @@ final class UpstreamErrors {
             }
         }
         return value;
-    }
-
-    /** Redacted, printable, short: these values come from a party we do not control. */
-    private static String clean(String value) {
-        String printable = Redactor.redact(value).replaceAll("[^\\x20-\\x7e]", "?");
-        return printable.length() > 80 ? printable.substring(0, 80) : printable;
     }
 
     private static long retryAfterSeconds(Optional<String> header) {
