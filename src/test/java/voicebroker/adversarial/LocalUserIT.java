@@ -233,11 +233,12 @@ class LocalUserIT {
         double first = 0;
         double last = 0;
         double shortGuess = 0;
-        for (int round = 0; round < 3; round++) {
+        for (int round = 0; round < 5; round++) {
             first = medianNanos(secret, wrongFirst);
             last = medianNanos(secret, wrongLast);
             shortGuess = medianNanos(secret, shorter);
-            if (Math.max(first, last) / Math.min(first, last) < 1.25) {
+            // Re-measure on any sign of a noise burst, so a busy spell cannot fail either assertion below.
+            if (Math.max(first, last) / Math.min(first, last) < 1.25 && shortGuess < last * 1.5) {
                 break;
             }
         }
