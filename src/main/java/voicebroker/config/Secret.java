@@ -37,6 +37,25 @@ public final class Secret {
         return MessageDigest.isEqual(sha256(value), sha256(candidate));
     }
 
+    /**
+     * True when {@code text} holds the secret or any {@code pieceLength}-character piece of it: a hostile party
+     * can echo a secret back in fragments that neither an exact match nor the {@code sk-…} pattern recognise.
+     */
+    public boolean appearsIn(String text, int pieceLength) {
+        if (text == null) {
+            return false;
+        }
+        if (text.contains(value)) {
+            return true;
+        }
+        for (int start = 0; start + pieceLength <= value.length(); start++) {
+            if (text.contains(value.substring(start, start + pieceLength))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A masked form for humans: the last four characters and the length, never enough to use. */
     public String masked() {
         String tail = value.length() >= 24 ? value.substring(value.length() - 4) : "";

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +15,7 @@ import java.util.Optional;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import voicebroker.config.BrokerConfig;
+import voicebroker.config.Secret;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.guard.CallBudget;
@@ -43,8 +45,8 @@ final class BrokerHandler implements HttpHandler {
     private final Map<String, Route> routes;
     private final Cors cors;
     private final CallBudget budget;
-    /** Every 8-character piece of the key and the token: no request body may carry one upstream, no answer may carry one out. */
-    private final List<String> secretPieces;
+    /** The key and the token: no request body may carry a piece of one upstream, no answer may carry one out. */
+    private final List<Secret> secrets;
 
     BrokerHandler(BrokerConfig config, List<Route> routes) {
         this.config = config;
@@ -57,9 +59,9 @@ final class BrokerHandler implements HttpHandler {
         this.routes = routes.stream().collect(Collectors.toUnmodifiableMap(Route::path, Function.identity()));
         this.cors = new Cors(config.tokenHeader());
         this.budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
-        List<String> secrets = new java.util.ArrayList<>(List.of(config.token().reveal()));
-        config.apiKey().ifPresent(key -> secrets.add(key.reveal()));
-        this.secretPieces = pieces(secrets, 8);
+        List<Secret> known = new java.util.ArrayList<>(List.of(config.token()));
+        config.apiKey().ifPresent(known::add);
+        this.secrets = List.copyOf(known);
     }
 
     @Override
@@ -125,7 +127,7 @@ final class BrokerHandler implements HttpHandler {
         }
         ObjectNode body = RequestBodies.readJsonObject(exchange, request, config.limits().maxBodyBytes());
         Fields.allowOnly(body, route.fields());
-        if (carriesSecret(body)) {
+        if (carriesSecret(body.toString())) {
             // e.g. the token pasted as a voice: it would travel to the upstream and come back in the answer
             return Reply.refused(Refusal.of(ErrorCode.INVALID_REQUEST, "A field carries this broker's token or key.",
                     "Secrets never go in a request body: send the token only as 'Authorization: Bearer <token>'."));
@@ -159,21 +161,23 @@ final class BrokerHandler implements HttpHandler {
         }
         corsHeaders.forEach(headers::set);
         if (reply instanceof Reply.Json json) {
-            if (carriesSecret(json.body())) {
+            byte[] bytes = JSON.writeValueAsBytes(json.body());
+            if (carriesSecret(new String(bytes, StandardCharsets.UTF_8))) {
                 // The last line of rule 6: a hostile upstream can echo the key into the fields of a mint answer.
                 Log.error("an answer repeated a secret of this broker; it was withheld");
                 Refusal withheld = Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer repeated a secret of this broker, so it was withheld.");
-                return writeJson(exchange, withheld.status(), withheld.body(), withheld.headers());
+                return writeJson(exchange, withheld.status(), JSON.writeValueAsBytes(withheld.body()), withheld.headers());
             }
-            return writeJson(exchange, json.status(), json.body(), json.headers());
+            return writeJson(exchange, json.status(), bytes, json.headers());
         }
         if (reply instanceof Reply.Refused refused) {
             Refusal refusal = refused.refusal();
-            if (carriesSecret(refusal.body())) {
+            byte[] bytes = JSON.writeValueAsBytes(refusal.body());
+            if (carriesSecret(new String(bytes, StandardCharsets.UTF_8))) {
                 Log.error("a refusal echoed a secret of this broker; it went out without its details");
-                refusal = Refusal.of(refusal.code()).withStatus(refusal.status());
+                bytes = JSON.writeValueAsBytes(Refusal.of(refusal.code()).body());
             }
-            return writeJson(exchange, refusal.status(), refusal.body(), refused.refusal().headers());
+            return writeJson(exchange, refusal.status(), bytes, refusal.headers());
         }
         if (reply instanceof Reply.Empty empty) {
             empty.headers().forEach(headers::set);
@@ -183,36 +187,12 @@ final class BrokerHandler implements HttpHandler {
         return streamAudio(exchange, (Reply.Audio) reply);
     }
 
-    private boolean carriesSecret(Object body) {
-        String text;
-        try {
-            text = JSON.writeValueAsString(body);
-        } catch (IOException e) {
-            return true;
-        }
-        for (String piece : secretPieces) {
-            if (text.contains(piece)) {
-                return true;
-            }
-        }
-        return false;
+    /** True when the text holds either secret or any 8-character piece of one. */
+    private boolean carriesSecret(String text) {
+        return secrets.stream().anyMatch(secret -> secret.appearsIn(text, 8));
     }
 
-    private static List<String> pieces(List<String> secrets, int length) {
-        List<String> pieces = new java.util.ArrayList<>();
-        for (String secret : secrets) {
-            for (int start = 0; start + length <= secret.length(); start++) {
-                pieces.add(secret.substring(start, start + length));
-            }
-            if (secret.length() < length) {
-                pieces.add(secret);
-            }
-        }
-        return List.copyOf(pieces);
-    }
-
-    private static int writeJson(HttpExchange exchange, int status, Object body, Map<String, String> extra) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(body);
+    private static int writeJson(HttpExchange exchange, int status, byte[] bytes, Map<String, String> extra) throws IOException {
         extra.forEach(exchange.getResponseHeaders()::set);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         exchange.sendResponseHeaders(status, bytes.length);
