@@ -15,6 +15,7 @@ import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
 import voicebroker.config.ConfigLoader;
 import voicebroker.http.BrokerServer;
+import voicebroker.http.ColdStart;
 import voicebroker.log.Log;
 import voicebroker.runtime.RuntimeFile;
 
@@ -38,6 +39,7 @@ final class ServeCommand {
     }
 
     static int run() {
+        ColdStart.beginInBackground();
         BrokerConfig config;
         try {
             config = ConfigLoader.fromEnvironment();
@@ -79,6 +81,7 @@ final class ServeCommand {
         }, "broker-shutdown"));
         System.out.println(READY_PREFIX + server.url() + " pid=" + pid);
         System.out.flush();
+        server.warmUpstream();
         logStartup(config, server, runtimeFile); // after the readiness line: the launcher is waiting for it
         if (logFile.isPresent()) {
             // The launcher closes its end of the stdout pipe once it has the readiness line; nothing may be

@@ -27,11 +27,13 @@ public final class BrokerServer implements AutoCloseable {
     private final List<HttpServer> servers;
     private final ExecutorService workers;
     private final BrokerConfig config;
+    private final Optional<OpenAiClient> upstream;
 
-    private BrokerServer(List<HttpServer> servers, ExecutorService workers, BrokerConfig config) {
+    private BrokerServer(List<HttpServer> servers, ExecutorService workers, BrokerConfig config, Optional<OpenAiClient> upstream) {
         this.servers = servers;
         this.workers = workers;
         this.config = config;
+        this.upstream = upstream;
     }
 
     /**
@@ -73,8 +75,15 @@ public final class BrokerServer implements AutoCloseable {
             throw e;
         }
         servers.forEach(HttpServer::start);
+        return new BrokerServer(servers, workers, config, upstream);
+    }
+
+    /**
+     * Builds the upstream client and opens its connection in the background, so the first mint pays for neither.
+     * Called once the broker has said it is ready: this work is not on the way there.
+     */
+    public void warmUpstream() {
         upstream.ifPresent(client -> client.warmUp().exceptionally(error -> null));
-        return new BrokerServer(servers, workers, config);
     }
 
     /**

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.client5.http.classic.methods.HttpHead;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
@@ -34,11 +35,13 @@ public final class OpenAiClient {
     private static final ContentType JSON_TYPE = ContentType.create("application/json");
     private final UpstreamBase base;
     private final Secret key;
-    /** Built on a background thread: loading the client's classes need not delay readiness. */
-    private final CompletableFuture<CloseableHttpClient> http;
+    /** Built on a background thread when {@link #warmUp} or the first call asks: never on the way to readiness. */
+    private final CompletableFuture<CloseableHttpClient> http = new CompletableFuture<>();
+    private final BrokerConfig config;
     private final Duration timeout;
     private final int maxJsonBytes;
     private final Deadlines deadlines;
+    private final AtomicBoolean buildStarted = new AtomicBoolean();
 
     public OpenAiClient(BrokerConfig config, Secret key) {
         this.base = config.base();
@@ -46,7 +49,20 @@ public final class OpenAiClient {
         this.timeout = config.limits().upstreamTimeout();
         this.maxJsonBytes = config.limits().maxUpstreamJsonBytes();
         this.deadlines = new Deadlines(timeout);
-        this.http = CompletableFuture.supplyAsync(() -> UpstreamHttp.build(config), OpenAiClient::runOnDaemonThread);
+        this.config = config;
+    }
+
+    private CompletableFuture<CloseableHttpClient> client() {
+        if (!http.isDone() && buildStarted.compareAndSet(false, true)) {
+            runOnDaemonThread(() -> {
+                try {
+                    http.complete(UpstreamHttp.build(config));
+                } catch (RuntimeException | LinkageError e) {
+                    http.completeExceptionally(e);
+                }
+            });
+        }
+        return http;
     }
 
     private static void runOnDaemonThread(Runnable task) {
@@ -116,7 +132,7 @@ public final class OpenAiClient {
      * Any answer will do, an error included; a failure here is only logged by the caller.
      */
     public CompletableFuture<Integer> warmUp() {
-        return http.thenApplyAsync(client -> {
+        return client().thenApplyAsync(client -> {
             HttpHead probe = new HttpHead(base.endpoint("/models"));
             probe.setHeader("User-Agent", USER_AGENT);
             try (Deadlines.Call call = deadlines.start(probe, timeout); ClassicHttpResponse response = execute(probe, call)) {
@@ -145,7 +161,7 @@ public final class OpenAiClient {
     /** Sends the request on this thread; a call cancelled by its deadline is a timeout, whatever the socket said. */
     private ClassicHttpResponse execute(HttpUriRequestBase request, Deadlines.Call call) throws IOException {
         try {
-            return http.join().executeOpen(null, request, null);
+            return client().join().executeOpen(null, request, null);
         } catch (IOException e) {
             throw call.expired() ? timedOut() : e;
         }
