@@ -43,55 +43,40 @@ final class ClickBench {
         Path work = StartBench.privateTempDir("bench-click");
         int brokerPort = BrokerProcess.freePort();
         int originalPort = BrokerProcess.freePort();
-        try (DevServer ours = DevServer.start(vite, work, ourEnv(work, brokerPort), null);
-             DevServer theirs = ctx.original.isEmpty() ? null : DevServer.start(vite, work, originalEnv(originalPort),
-                     ctx.options.root.resolve("bench/original-start-voice.config.mjs"))) {
-            Side broker = new Side(ours, ourClick(ours), () -> stopBroker(work, brokerPort), body -> body.path("ok").asBoolean(true));
-            Side original = theirs == null ? null : new Side(theirs, originalClick(theirs), () -> stopBun(theirs),
-                    body -> body.path("ok").asBoolean(false));
-            int runs = ctx.options.clickRuns();
-            ctx.progress("click: " + runs + " cold and " + 3 * runs + " warm clicks per side, through Vite");
-            broker.coldClick(); // unmeasured: the dev server's and the launcher's first use
-            if (original != null) {
-                original.coldClick();
-            }
-            List<Long> brokerCold = new ArrayList<>();
-            List<Long> originalCold = new ArrayList<>();
+        Side broker = new Side(() -> DevServer.start(vite, work, ourEnv(work, brokerPort), null), ClickBench::ourClick,
+                server -> stopBroker(work, brokerPort), body -> body.path("ok").asBoolean(true));
+        Side original = ctx.original.isEmpty() ? null : new Side(() -> DevServer.start(vite, work, originalEnv(originalPort),
+                ctx.options.root.resolve("bench/original-start-voice.config.mjs")), this::originalClick, ClickBench::stopBun,
+                body -> body.path("ok").asBoolean(false));
+        List<Side> sides = original == null ? List.of(broker) : List.of(broker, original);
+        int runs = ctx.options.clickRuns();
+        ctx.progress("click: " + runs + " cold clicks per side (each on a fresh, settled dev server), then " + 3 * runs
+                + " warm clicks per side, through Vite");
+        List<List<Long>> cold = List.of(new ArrayList<>(), new ArrayList<>());
+        List<List<Long>> warm = List.of(new ArrayList<>(), new ArrayList<>());
+        try {
             for (int r = 0; r < runs; r++) {
-                if (original != null && r % 2 == 1) {
-                    originalCold.add(original.coldClick());
+                for (int j = 0; j < sides.size(); j++) {
+                    int s = (r + j) % sides.size();
+                    cold.get(s).add(sides.get(s).coldClick(r == runs - 1));
                 }
-                brokerCold.add(broker.coldClick());
-                if (original != null && r % 2 == 0) {
-                    originalCold.add(original.coldClick());
-                }
-            }
-            List<Long> brokerWarm = new ArrayList<>();
-            List<Long> originalWarm = new ArrayList<>();
-            broker.click();
-            if (original != null) {
-                original.click();
             }
             for (int r = 0; r < 3 * runs; r++) {
-                brokerWarm.add(broker.click());
-                if (original != null) {
-                    originalWarm.add(original.click());
+                for (int s = 0; s < sides.size(); s++) {
+                    warm.get(s).add(sides.get(s).click());
                 }
             }
-            broker.stop.run();
-            if (original != null) {
-                original.stop.run();
-            }
-            report(Stats.of(brokerCold), stats(originalCold), Stats.of(brokerWarm), stats(originalWarm));
         } finally {
+            sides.forEach(Side::close);
             StartBench.deleteTree(work);
         }
+        report(Stats.of(cold.get(0)), stats(cold.get(1)), Stats.of(warm.get(0)), stats(warm.get(1)));
     }
 
     private void report(Stats cold, Stats originalCold, Stats warm, Stats originalWarm) {
         double oc = originalCold == null ? Double.NaN : originalCold.p50Ms();
         double ow = originalWarm == null ? Double.NaN : originalWarm.p50Ms();
-        ctx.table.add(new Row("click", "Cold click: `/__start_voice`, nothing running → answered ready (median of " + cold.count() + ")",
+        ctx.table.add(new Row("click", "Cold click: `/__start_voice`, dev server up, no broker → answered ready (median of " + cold.count() + ")",
                 cold.p50Ms(), Double.NaN, "—", oc, "≤ 0.5 × original", Table.atMostTimes(cold.p50Ms(), oc, 0.5), "ms"));
         ctx.table.add(new Row("click", "Warm click: `/__start_voice` while it runs (median of " + warm.count() + ")",
                 warm.p50Ms(), Double.NaN, "—", ow, "≤ 1.5 × original", Table.atMostTimes(warm.p50Ms(), ow, 1.5), "ms"));
@@ -125,7 +110,7 @@ final class ClickBench {
     }
 
     /** What the example dashboard sends: a same-origin JSON POST with an empty body. */
-    private static byte[] ourClick(DevServer server) {
+    static byte[] ourClick(DevServer server) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Origin", server.origin());
         headers.put("Sec-Fetch-Site", "same-origin");
@@ -143,12 +128,13 @@ final class ClickBench {
         return Http1.request("POST", "/__start_voice", server.host(), headers, body.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Stops the broker the click started, found by the pid in its runtime file (never by name). */
+    /** Stops the broker a click started, found by the pid in its runtime file (never by name), and waits for its exit. */
     private static void stopBroker(Path work, int port) {
         Path runtimeFile = work.resolve("runtime").resolve("broker-" + port + ".json");
         try {
             long pid = BenchContext.JSON.readTree(Files.readString(runtimeFile)).path("pid").asLong(-1);
             ProcessHandle.of(pid).ifPresent(StartBench::stop);
+            Files.deleteIfExists(runtimeFile);
         } catch (IOException e) {
             throw new UncheckedIOException("no runtime file after a click: " + runtimeFile, e);
         }
@@ -161,24 +147,40 @@ final class ClickBench {
                 .forEach(StartBench::stop);
     }
 
-    /** One side of the comparison: its dev server, its click, and how to stop what the click started. */
-    private static final class Side {
-        final DevServer server;
-        final byte[] request;
-        final Runnable stop;
+    /** Starts a dev server (it may throw). */
+    private interface ServerFactory {
+        DevServer start() throws IOException;
+    }
+
+    /**
+     * One side of the comparison: how to start its dev server, its click, and how to stop what a click started.
+     * A cold click gets a dev server of its own, started and settled first (the target's "dev server already up",
+     * whatever that server starts in the background); a warm click reuses the last one.
+     */
+    private static final class Side implements AutoCloseable {
+        final ServerFactory factory;
+        final java.util.function.Function<DevServer, byte[]> request;
+        final java.util.function.Consumer<DevServer> stop;
         final Predicate<JsonNode> ok;
+        private DevServer server;
         private Http1 connection;
 
-        Side(DevServer server, byte[] request, Runnable stop, Predicate<JsonNode> ok) {
-            this.server = server;
+        Side(ServerFactory factory, java.util.function.Function<DevServer, byte[]> request,
+             java.util.function.Consumer<DevServer> stop, Predicate<JsonNode> ok) {
+            this.factory = factory;
             this.request = request;
             this.stop = stop;
             this.ok = ok;
         }
 
-        long coldClick() throws IOException {
+        /** A click on a fresh, settled dev server with nothing running; {@code keep}: leave it running for warm clicks. */
+        long coldClick(boolean keep) throws IOException {
+            server = factory.start();
+            server.awaitSettled();
             long took = click();
-            stop.run();
+            if (!keep) {
+                close();
+            }
             return took;
         }
 
@@ -187,8 +189,9 @@ final class ClickBench {
             if (connection == null) {
                 connection = new Http1("127.0.0.1", server.port);
             }
+            byte[] bytes = request.apply(server);
             long start = System.nanoTime();
-            Http1.Response response = connection.exchange(request);
+            Http1.Response response = connection.exchange(bytes);
             long took = System.nanoTime() - start;
             JsonNode body = BenchContext.JSON.readTree(response.body());
             if (response.status() != 200 || !ok.test(body)) {
@@ -196,6 +199,19 @@ final class ClickBench {
                         + "\nVite said: " + server.output());
             }
             return took;
+        }
+
+        @Override
+        public void close() {
+            if (connection != null) {
+                connection.close();
+                connection = null;
+            }
+            if (server != null) {
+                stop.accept(server);
+                server.close();
+                server = null;
+            }
         }
     }
 
@@ -239,6 +255,30 @@ final class ClickBench {
             } catch (IOException e) {
                 return "(no output)";
             }
+        }
+
+        /**
+         * Waits until the dev server and everything it started use no CPU for a while: it has finished starting,
+         * including anything it readies in the background, so the click that follows is timed alone.
+         */
+        void awaitSettled() {
+            long deadline = System.nanoTime() + 90_000_000_000L;
+            long last = treeCpuMillis();
+            int quiet = 0;
+            while (quiet < 5 && System.nanoTime() < deadline) {
+                BenchContext.sleep(100);
+                long now = treeCpuMillis();
+                quiet = now - last <= 10 ? quiet + 1 : 0;
+                last = now;
+            }
+        }
+
+        private long treeCpuMillis() {
+            long total = Math.max(0, BenchContext.cpuMillis(process.pid()));
+            for (ProcessHandle child : process.descendants().toList()) {
+                total += Math.max(0, BenchContext.cpuMillis(child.pid()));
+            }
+            return total;
         }
 
         private void awaitListening() {
