@@ -31,7 +31,9 @@ final class UpstreamHttp {
     static CloseableHttpClient build(BrokerConfig config) {
         Limits limits = config.limits();
         Timeout wait = Timeout.of(limits.upstreamTimeout());
-        int connections = Math.max(2, limits.upstreamConcurrency() + 2);
+        // As many as calls may be in flight (the call budget's cap, plus the start-up warm-up): no call ever waits
+        // for a connection, and no more are ever opened.
+        int connections = limits.upstreamConcurrency() + 1;
         var pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setTlsSocketStrategy(new LazyTls())
                 .setMaxConnTotal(connections)
