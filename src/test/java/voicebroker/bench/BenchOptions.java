@@ -146,7 +146,7 @@ final class BenchOptions {
     }
 
     int clickRuns() {
-        return runs != null ? runs : quick ? 2 : 10;
+        return runs != null ? runs : quick ? 1 : 10;
     }
 
     int seqMints() {
