@@ -2,7 +2,12 @@
 //
 // The broker token stays inside the client's closure: it is never stored, put in the DOM, a URL or the log.
 // The OpenAI key never reaches this page. `?broker=http://127.0.0.1:8099` skips /__start_voice and calls that
-// broker directly without a token (a page on another origin: the broker must refuse it).
+// broker directly without a token (a page on another origin: the broker must refuse it). `?mic=1` and `?sdk=1`
+// tick the microphone and Agents SDK boxes.
+//
+// The status line tells the truth about the call: "connecting" until the peer connection is connected and the
+// events channel open, then "connected", "failed" when WebRTC fails, "closed" after hang-up or when the server
+// ends the call.
 
 import {
   VoiceBrokerError,
@@ -11,16 +16,20 @@ import {
   maskSecret,
   playSample,
   redact,
-  startBroker,
+  startClient,
 } from "@voice-broker/client";
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const directBroker = params.get("broker");
+const BUTTONS = ["start", "mint", "connect", "hangup", "sample"];
+const CALL_FIELDS = ["model", "calls-url", "answer-status", "call-state", "session-voice", "session-instructions", "server-events",
+  "audio-bytes", "time-connected", "time-first-audio"];
 
 let client = null;
-let connection = null;
+let call = null;
 let micStream = null;
+let statsTimer = null;
 
 function setText(id, value) {
   $(id).textContent = value === undefined || value === null ? "" : String(value);
@@ -33,7 +42,11 @@ function log(line) {
 
 function setStatus(status) {
   setText("status", status);
-  document.body.classList.toggle("error", status === "error");
+  for (const name of ["error", "failed", "connected"]) document.body.classList.toggle(name, status === name);
+}
+
+function setBusy(busy) {
+  for (const id of BUTTONS) $(id).disabled = busy;
 }
 
 function clearError() {
@@ -42,9 +55,9 @@ function clearError() {
   setText("error-hint", "");
 }
 
-function showError(err) {
+function showError(err, status = "error") {
   const e = err instanceof VoiceBrokerError ? err : new VoiceBrokerError("unexpected", err?.message || String(err));
-  setStatus("error");
+  setStatus(status);
   setText("error-code", e.code);
   setText("error-message", e.message);
   setText("error-hint", e.hint);
@@ -59,36 +72,34 @@ function selectedMode() {
   return $("mode-select").value || undefined;
 }
 
+function useDirectBroker() {
+  client = createBrokerClient({ url: directBroker });
+  setText("broker-url", client.url);
+  log(`using the broker at ${client.url} directly, without a token`);
+  return client;
+}
+
 async function start() {
   if (directBroker) {
-    client = createBrokerClient({ url: directBroker });
-    setText("broker-url", client.url);
-    log(`using the broker at ${client.url} directly, without a token`);
-    const health = await client.health();
+    const health = await useDirectBroker().health();
     setText("keyed", health.keyed);
     setStatus("started");
     return client;
   }
-  const started = await startBroker();
-  client = createBrokerClient({ url: started.url, token: started.token });
-  setText("broker-url", started.url);
-  setText("already", started.already);
-  setText("keyed", started.keyed);
+  const { client: started, started: info } = await startClient();
+  client = started;
+  setText("broker-url", info.url);
+  setText("already", info.already);
+  setText("keyed", info.keyed);
   setStatus("started");
-  log(`broker ${started.already ? "already running" : "started"} at ${started.url} (keyed: ${started.keyed}, token ${maskSecret(started.token)})`);
-  if (!started.keyed) log("the broker has no OpenAI key: set OPENAI_API_KEY in its environment or .env, then start again");
+  log(`broker ${info.already ? "already running" : "started"} at ${info.url} (keyed: ${info.keyed}, token ${maskSecret(info.token)})`);
+  if (!info.keyed) log("the broker has no OpenAI key: set OPENAI_API_KEY in its environment or .env, then start again");
   return client;
 }
 
 async function ensureClient() {
   if (client) return client;
-  if (directBroker) {
-    client = createBrokerClient({ url: directBroker });
-    setText("broker-url", client.url);
-    log(`using the broker at ${client.url} directly, without a token`);
-    return client;
-  }
-  return start();
+  return directBroker ? useDirectBroker() : start();
 }
 
 async function mint() {
@@ -102,45 +113,107 @@ async function mint() {
   return session;
 }
 
+/** What the page shows of each server event: its type, and the session it carries. */
+function onServerEvent(event) {
+  const seen = $("server-events").textContent;
+  setText("server-events", seen ? `${seen} ${event.type}` : event.type);
+  log(`event ${event.type}`);
+  if (event.type === "session.created" || event.type === "session.updated") {
+    setText("session-voice", event.session?.audio?.output?.voice);
+    setText("session-instructions", event.session?.instructions);
+  }
+}
+
+/** Polls the call's inbound audio: bytes received so far, and when the first one arrived. */
+function watchInboundAudio(pc, clickedAt) {
+  const poll = async () => {
+    if (!pc || pc.connectionState === "closed") return;
+    let bytes = 0;
+    for (const report of (await pc.getStats()).values()) {
+      if (report.type === "inbound-rtp" && report.kind === "audio") bytes += report.bytesReceived ?? 0;
+    }
+    setText("audio-bytes", bytes);
+    if (bytes > 0 && !$("time-first-audio").textContent) {
+      setText("time-first-audio", Math.round(performance.now() - clickedAt));
+      log("first audio bytes received");
+    }
+    statsTimer = setTimeout(poll, bytes > 0 ? 250 : 10);
+  };
+  poll();
+}
+
+function followCallState(pc) {
+  pc.addEventListener("connectionstatechange", () => {
+    log(`peer connection ${pc.connectionState}`);
+    if (pc.connectionState === "failed") showError(new VoiceBrokerError("call_failed", "the call's connection failed", {
+      hint: "the network path to the Realtime API broke; connect again",
+    }), "failed");
+    else if (pc.connectionState === "closed" || pc.connectionState === "disconnected") setStatus("closed");
+  });
+}
+
+async function openMicrophone() {
+  if (!$("use-mic").checked) return null;
+  micStream = await navigator.mediaDevices.getUserMedia({ audio: true });
+  log("microphone on");
+  return micStream;
+}
+
+/** The project's own client: connectRealtime resolves once the call is connected and its channel open. */
+async function callWithClient(session) {
+  const connection = await connectRealtime(session, {
+    mediaStream: await openMicrophone(),
+    audioElement: $("remote-audio"),
+    onEvent: onServerEvent,
+  });
+  setText("answer-status", connection.status);
+  log(`SDP answer ${connection.status} from ${new URL(session.calls_url).origin}`);
+  return { pc: connection.pc, channel: connection.channel, close: connection.close };
+}
+
+/** The OpenAI Agents SDK: the broker's value and calls_url are all a RealtimeSession needs. */
+async function callWithAgentsSdk(session) {
+  const { connectWithAgentsSdk } = await import("./agents.js");
+  return connectWithAgentsSdk(session, {
+    mediaStream: await openMicrophone(),
+    audioElement: $("remote-audio"),
+    onEvent: onServerEvent,
+  });
+}
+
 function hangup() {
-  if (connection) {
-    connection.close();
-    connection = null;
+  clearTimeout(statsTimer);
+  statsTimer = null;
+  if (call) {
+    call.close();
+    call = null;
     log("call closed");
   }
   if (micStream) {
     for (const track of micStream.getTracks()) track.stop();
     micStream = null;
   }
+  for (const id of CALL_FIELDS) setText(id, "");
 }
 
-async function connect() {
+async function connect(clickedAt) {
   hangup();
-  setText("answer-status", "");
   const session = await mint();
-  if ($("use-mic").checked) {
-    micStream = await navigator.mediaDevices.getUserMedia({ audio: true });
-    log("microphone on");
-  }
+  setStatus("connecting");
   try {
-    connection = await connectRealtime(session, { mediaStream: micStream, audioElement: $("remote-audio") });
+    call = await ($("use-sdk").checked ? callWithAgentsSdk(session) : callWithClient(session));
   } catch (err) {
-    if (err instanceof VoiceBrokerError && err.status) setText("answer-status", err.status);
     hangup();
-    throw err;
+    if (err instanceof VoiceBrokerError && err.status) setText("answer-status", err.status);
+    showError(err, "failed");
+    return;
   }
-  setText("answer-status", connection.status);
-  log(`SDP answer ${connection.status} from ${new URL(session.calls_url).origin}`);
-  const { pc, channel } = connection;
-  pc.addEventListener("connectionstatechange", () => log(`peer connection ${pc.connectionState}`));
-  channel.addEventListener("open", () => log("data channel oai-events open"));
-  channel.addEventListener("message", (event) => {
-    try {
-      log(`event ${JSON.parse(event.data).type}`);
-    } catch {
-      log("event (not JSON)");
-    }
-  });
+  setText("time-connected", Math.round(performance.now() - clickedAt));
+  // What WebRTC itself says at the moment the page calls it connected: "connected/open" or the page is lying.
+  setText("call-state", `${call.pc.connectionState}/${call.channel.readyState}`);
+  followCallState(call.pc);
+  watchInboundAudio(call.pc, clickedAt);
+  log("connected: peer connection up, events channel open");
   setStatus("connected");
 }
 
@@ -154,12 +227,16 @@ async function sample() {
 
 function wire(id, action) {
   $(id).addEventListener("click", async () => {
+    const clickedAt = performance.now();
     clearError();
     setStatus("working");
+    setBusy(true);
     try {
-      await action();
+      await action(clickedAt);
     } catch (err) {
       showError(err);
+    } finally {
+      setBusy(false);
     }
   });
 }
@@ -171,10 +248,11 @@ wire("sample", sample);
 $("hangup").addEventListener("click", () => {
   hangup();
   clearError();
-  setStatus("idle");
+  setStatus("closed");
 });
 
 if (params.get("mic") === "1") $("use-mic").checked = true;
+if (params.get("sdk") === "1") $("use-sdk").checked = true;
 if (params.has("token")) {
   // Tokens are never read from URLs. Drop it from the address bar and history.
   params.delete("token");

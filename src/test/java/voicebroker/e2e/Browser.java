@@ -33,6 +33,9 @@ final class Browser implements AutoCloseable {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-dev-shm-usage", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                // WebRTC to the fake upstream on this machine: Chromium offers no loopback candidate without it,
+                // and the page plays the call's audio without a user gesture.
+                "--allow-loopback-in-peer-connection", "--autoplay-policy=no-user-gesture-required",
                 "--user-data-dir=" + profile);
         LoggingPreferences logging = new LoggingPreferences();
         logging.enable(LogType.PERFORMANCE, Level.ALL);
@@ -55,11 +58,11 @@ final class Browser implements AutoCloseable {
         return driver.findElement(By.id(id)).getText();
     }
 
-    /** Waits until #status is {@code expected} or "error"; answers it, with the page's log when it is not. */
+    /** Waits until #status is {@code expected}, "error" or "failed"; answers it, with the page's log when it is not. */
     String awaitOutcome(String expected, Duration timeout) {
         new WebDriverWait(driver, timeout).until(d -> {
             String status = text("status");
-            return status.equals(expected) || status.equals("error") ? status : null;
+            return status.equals(expected) || status.equals("error") || status.equals("failed") ? status : null;
         });
         String status = text("status");
         return status.equals(expected) ? status : status + " [" + text("error-code") + ": " + text("error-message") + "]\n" + text("log");
@@ -67,6 +70,19 @@ final class Browser implements AutoCloseable {
 
     void waitForText(String id, String expected, Duration timeout) {
         new WebDriverWait(driver, timeout).until(d -> expected.equals(text(id)));
+    }
+
+    /** Waits until the element's text passes the check; answers that text. */
+    String waitFor(String id, java.util.function.Predicate<String> check, Duration timeout) {
+        try {
+            return new WebDriverWait(driver, timeout).until(d -> check.test(text(id)) ? text(id) : null);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError("#" + id + " stayed " + text(id) + "; page log:\n" + text("log"), e);
+        }
+    }
+
+    void select(String id, String value) {
+        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id(id))).selectByVisibleText(value);
     }
 
     String pageSource() {

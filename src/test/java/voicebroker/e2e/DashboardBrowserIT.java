@@ -39,7 +39,7 @@ class DashboardBrowserIT {
 
     @BeforeEach
     void startFake() {
-        fake = FakeOpenAi.http().start();
+        fake = FakeOpenAi.http().withWebRtc().start();
         brokerPort = BrokerProcess.freePort();
     }
 
