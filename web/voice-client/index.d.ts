@@ -145,6 +145,8 @@ export interface ConnectOptions {
 
 export interface RealtimeConnection {
   pc: RTCPeerConnection;
+  /** `performance.now()` when the offer was made, the answer arrived, and the call connected. */
+  timings: { startedAt: number; answeredAt: number; connectedAt: number };
   /** The `oai-events` data channel, open. */
   channel: RTCDataChannel;
   /** Sends a client event (e.g. `session.update`, `response.create`) as JSON on the events channel. */

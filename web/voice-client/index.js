@@ -370,6 +370,10 @@ function checkCallsUrl(value) {
   return u.href;
 }
 
+function now() {
+  return globalThis.performance?.now?.() ?? Date.now();
+}
+
 /** Why a peer connection that failed did so: ICE never found a path, or the path was found and DTLS failed. */
 function transportFailure(pc) {
   if (pc.iceConnectionState === "failed" || !["connected", "completed"].includes(pc.iceConnectionState)) {
@@ -474,6 +478,7 @@ export async function connectRealtime(
     });
   }
 
+  const startedAt = now();
   const pc = new PC(rtcConfig);
   let channel = null;
   const close = () => {
@@ -538,9 +543,11 @@ export async function connectRealtime(
         status: res.status,
       });
     }
+    const answeredAt = now();
     await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
     await waitUntilConnected(pc, channel, connectTimeoutMs);
     return {
+      timings: { startedAt, answeredAt, connectedAt: now() },
       pc,
       channel,
       answerSdp,

@@ -34,7 +34,12 @@ export async function connectWithAgentsSdk(session, { mediaStream, audioElement,
     throw asBrokerError(err);
   }
   const { peerConnection, dataChannel } = transport.connectionState;
-  return { pc: peerConnection, channel: dataChannel, close: () => realtime.close() };
+  return {
+    pc: peerConnection,
+    channel: dataChannel,
+    send: (event) => realtime.transport.sendEvent(event),
+    close: () => realtime.close(),
+  };
 }
 
 /** The SDK throws plain Errors; the page shows VoiceBrokerErrors with a code and a hint. */

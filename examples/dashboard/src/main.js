@@ -22,14 +22,20 @@ import {
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const directBroker = params.get("broker");
-const BUTTONS = ["start", "mint", "connect", "hangup", "sample"];
+const BUTTONS = ["start", "mint", "connect", "respond", "hangup", "sample"];
 const CALL_FIELDS = ["model", "calls-url", "answer-status", "call-state", "session-voice", "session-instructions", "server-events",
-  "audio-bytes", "time-connected", "time-first-audio"];
+  "audio-bytes", "time-mint", "time-sdp", "time-connected", "time-session-created", "time-first-audio"];
 
 let client = null;
 let call = null;
 let micStream = null;
 let statsTimer = null;
+let clickedAt = 0;
+
+/** Milliseconds since the click that started this call, for the timing fields. */
+function sinceClick(at = performance.now()) {
+  return Math.round(at - clickedAt);
+}
 
 function setText(id, value) {
   $(id).textContent = value === undefined || value === null ? "" : String(value);
@@ -117,6 +123,7 @@ async function mint() {
 function onServerEvent(event) {
   const seen = $("server-events").textContent;
   setText("server-events", seen ? `${seen} ${event.type}` : event.type);
+  if (event.type === "session.created") setText("time-session-created", sinceClick());
   log(`event ${event.type}`);
   if (event.type === "session.created" || event.type === "session.updated") {
     setText("session-voice", event.session?.audio?.output?.voice);
@@ -125,7 +132,7 @@ function onServerEvent(event) {
 }
 
 /** Polls the call's inbound audio: bytes received so far, and when the first one arrived. */
-function watchInboundAudio(pc, clickedAt) {
+function watchInboundAudio(pc) {
   const poll = async () => {
     if (!pc || pc.connectionState === "closed") return;
     let bytes = 0;
@@ -134,7 +141,7 @@ function watchInboundAudio(pc, clickedAt) {
     }
     setText("audio-bytes", bytes);
     if (bytes > 0 && !$("time-first-audio").textContent) {
-      setText("time-first-audio", Math.round(performance.now() - clickedAt));
+      setText("time-first-audio", sinceClick());
       log("first audio bytes received");
     }
     statsTimer = setTimeout(poll, bytes > 0 ? 250 : 10);
@@ -167,8 +174,9 @@ async function callWithClient(session) {
     onEvent: onServerEvent,
   });
   setText("answer-status", connection.status);
+  setText("time-sdp", sinceClick(connection.timings.answeredAt));
   log(`SDP answer ${connection.status} from ${new URL(session.calls_url).origin}`);
-  return { pc: connection.pc, channel: connection.channel, close: connection.close };
+  return { pc: connection.pc, channel: connection.channel, send: connection.send, close: connection.close };
 }
 
 /** The OpenAI Agents SDK: the broker's value and calls_url are all a RealtimeSession needs. */
@@ -196,9 +204,11 @@ function hangup() {
   for (const id of CALL_FIELDS) setText(id, "");
 }
 
-async function connect(clickedAt) {
+async function connect(clicked) {
   hangup();
+  clickedAt = clicked;
   const session = await mint();
+  setText("time-mint", sinceClick());
   setStatus("connecting");
   try {
     call = await ($("use-sdk").checked ? callWithAgentsSdk(session) : callWithClient(session));
@@ -208,12 +218,20 @@ async function connect(clickedAt) {
     showError(err, "failed");
     return;
   }
-  setText("time-connected", Math.round(performance.now() - clickedAt));
+  setText("time-connected", sinceClick());
   // What WebRTC itself says at the moment the page calls it connected: "connected/open" or the page is lying.
   setText("call-state", `${call.pc.connectionState}/${call.channel.readyState}`);
   followCallState(call.pc);
-  watchInboundAudio(call.pc, clickedAt);
+  watchInboundAudio(call.pc);
   log("connected: peer connection up, events channel open");
+  setStatus("connected");
+}
+
+/** Asks the model to speak now (response.create), so a call with a silent microphone still gets audio. */
+async function respond() {
+  if (!call) throw new VoiceBrokerError("no_call", "there is no call to ask", { hint: "connect first" });
+  call.send({ type: "response.create" });
+  log("asked for a reply (response.create)");
   setStatus("connected");
 }
 
@@ -244,6 +262,7 @@ function wire(id, action) {
 wire("start", start);
 wire("mint", mint);
 wire("connect", connect);
+wire("respond", respond);
 wire("sample", sample);
 $("hangup").addEventListener("click", () => {
   hangup();

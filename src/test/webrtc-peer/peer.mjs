@@ -121,6 +121,11 @@ class Call {
       if (event?.type === "session.update") {
         this.session = merged(this.session, event.session ?? {});
         send({ type: "session.updated", session: this.session });
+      } else if (event?.type === "response.create") {
+        // The audio itself is already flowing on the track; the events frame a reply the way the API does.
+        const response = { object: "realtime.response", id: `resp_${randomBytes(8).toString("hex")}`, output: [] };
+        send({ type: "response.created", response: { ...response, status: "in_progress" } });
+        send({ type: "response.done", response: { ...response, status: "completed" } });
       }
     });
   }

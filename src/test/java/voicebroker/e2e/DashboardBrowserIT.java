@@ -44,18 +44,9 @@ class DashboardBrowserIT {
     }
 
     @AfterEach
-    void stopEverything() throws IOException {
-        for (Path file : runtimeFiles()) {
-            long pid = JSON.readTree(file.toFile()).path("pid").asLong();
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-        }
+    void stopEverything() {
+        DevServer.stopBrokersIn(runtimeDir);
         fake.close();
-    }
-
-    private List<Path> runtimeFiles() throws IOException {
-        try (Stream<Path> files = Files.list(runtimeDir)) {
-            return files.filter(p -> p.getFileName().toString().matches("broker-\\d+\\.json")).toList();
-        }
     }
 
     private Map<String, String> devEnv(boolean withKey, String... extra) {

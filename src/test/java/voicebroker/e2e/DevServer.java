@@ -59,6 +59,18 @@ final class DevServer implements AutoCloseable {
         }
     }
 
+    /** Stops every broker whose runtime file is in this directory (the plugin started them, not the test). */
+    static void stopBrokersIn(Path runtimeDir) {
+        try (java.util.stream.Stream<Path> files = Files.list(runtimeDir)) {
+            for (Path file : files.filter(p -> p.getFileName().toString().matches("broker-\\d+\\.json")).toList()) {
+                long pid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(file.toFile()).path("pid").asLong();
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     String origin() {
         return "http://127.0.0.1:" + port;
     }

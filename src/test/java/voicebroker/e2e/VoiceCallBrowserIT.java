@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,11 +70,7 @@ class VoiceCallBrowserIT {
         if (dev != null) {
             dev.close();
         }
-        try (Stream<Path> files = Files.list(runtimeDir)) {
-            for (Path file : files.filter(p -> p.getFileName().toString().matches("broker-\\d+\\.json")).toList()) {
-                ProcessHandle.of(JSON.readTree(file.toFile()).path("pid").asLong()).ifPresent(ProcessHandle::destroy);
-            }
-        }
+        DevServer.stopBrokersIn(runtimeDir);
         fake.close();
     }
 

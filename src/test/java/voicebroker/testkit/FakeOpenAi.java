@@ -557,7 +557,8 @@ public final class FakeOpenAi implements AutoCloseable {
     /**
      * Runs the fake on its own, for manual tries and benchmarks:
      * {@code java -cp <test classes and deps> voicebroker.testkit.FakeOpenAi --port 9999 --latency-ms 300}.
-     * Options: --port N (0 = any), --latency-ms N, --key KEY, --base-path /v1, --https, --speech-bytes N,
+     * Options: --port N (0 = any), --latency-ms N, --key KEY, --base-path /v1, --https, --webrtc (calls answered
+     * by the real WebRTC peer), --speech-bytes N,
      * --unavailable-model NAME (repeatable). Prints one line with the base URL, then serves until killed.
      */
     public static void main(String[] args) throws InterruptedException {
