@@ -80,6 +80,8 @@ class Call {
   }
 
   onAudio(transceiver) {
+    // The Realtime API always speaks: it sends audio even to a page that only listens (a recvonly offer).
+    transceiver.setDirection("sendrecv");
     transceiver.onTrack.subscribe((track) => {
       track.onReceiveRtp.subscribe((rtp) => {
         this.micPackets += 1;
