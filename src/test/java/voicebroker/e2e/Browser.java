@@ -93,6 +93,12 @@ final class Browser implements AutoCloseable {
         return driver.executeScript(js);
     }
 
+    /** Runs a promise-returning expression in the page and answers what it resolved to. */
+    Object awaitScript(String promise) {
+        return driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + "Promise.resolve(" + promise + ").then(done, (e) => done('rejected: ' + e));");
+    }
+
     /** The body of every response the browser received so far (text; binary bodies base64-decoded). */
     List<String> receivedBodies() {
         List<String> bodies = new ArrayList<>();

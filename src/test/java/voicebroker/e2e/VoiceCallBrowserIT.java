@@ -36,6 +36,7 @@ class VoiceCallBrowserIT {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Path runtimeDir;
+    private int brokerPort;
     private FakeOpenAi fake;
     private DevServer dev;
     private Browser browser;
@@ -48,10 +49,11 @@ class VoiceCallBrowserIT {
                 "companion", Map.of("instructions", TEMPLATE_INSTRUCTIONS),
                 "direct", Map.of())));
         fake = FakeOpenAi.http().withWebRtc().start();
+        brokerPort = BrokerProcess.freePort();
         dev = DevServer.start(Map.of(
                 "OPENAI_API_KEY", FakeOpenAi.DEFAULT_KEY,
                 "OPENAI_BASE_URL", fake.baseUrl(),
-                "VOICE_PORT", String.valueOf(BrokerProcess.freePort()),
+                "VOICE_PORT", String.valueOf(brokerPort),
                 "VOICE_RUNTIME_DIR", runtimeDir.toString(),
                 "VOICE_SESSION_TEMPLATES", templates.toString()));
         browser = new Browser();
@@ -125,6 +127,30 @@ class VoiceCallBrowserIT {
         assertFalse(browser.text("error-message").matches("(?s).*ek_[A-Za-z0-9].*"), "the secret is not shown");
         assertEquals("", browser.text("call-state"));
         assertEquals(callsBefore, fake.webRtcCalls().size(), "refused before any SDP reached the WebRTC peer");
+    }
+
+    @Test
+    void aPageRecoversByItselfWhenTheBrokerRestartsUnderIt() throws Exception {
+        browser.open(dev.origin() + "/");
+        browser.click("start");
+        assertEquals("started", browser.awaitOutcome("started", CLICK_TIMEOUT));
+        long before = brokerPid();
+
+        // Another starter replaces the broker: same port, new token. The page still holds the old one.
+        ProcessHandle.of(before).ifPresent(ProcessHandle::destroy);
+        Object restarted = browser.awaitScript("fetch('/__start_voice', {method: 'POST',"
+                + " headers: {'Content-Type': 'application/json'}, body: '{}'}).then((r) => r.status)");
+        assertEquals(200L, restarted);
+        assertTrue(brokerPid() != before, "a new broker runs");
+
+        browser.click("mint");
+        assertEquals("minted", browser.awaitOutcome("minted", CLICK_TIMEOUT), "bad_token led to one re-start and a retry");
+        assertEquals("", browser.text("error-code"));
+    }
+
+    private long brokerPid() throws java.io.IOException {
+        Path file = runtimeDir.resolve("broker-" + brokerPort + ".json");
+        return Files.exists(file) ? JSON.readTree(file.toFile()).path("pid").asLong() : -1;
     }
 
     /** Inbound audio grows on the page (getStats) and the fake's peer received the fake microphone's RTP. */
