@@ -78,11 +78,7 @@ class VoiceCallBrowserIT {
 
     @Test
     void theProjectsClientConnectsGetsTheMintedSessionAndExchangesAudio() throws Exception {
-        browser.open(dev.origin() + "/?mic=1");
-        browser.select("voice-select", "cedar");
-        browser.click("connect");
-        assertEquals("connected", browser.awaitOutcome("connected", CLICK_TIMEOUT));
-        assertEquals("connected/open", browser.text("call-state"), "connected means ICE, DTLS and the events channel are up");
+        connect("/?mic=1", "cedar");
 
         browser.waitFor("server-events", events -> events.startsWith("session.created"), MEDIA_TIMEOUT);
         assertEquals("cedar", browser.text("session-voice"), "session.created carries the voice the broker minted");
@@ -98,11 +94,7 @@ class VoiceCallBrowserIT {
 
     @Test
     void theOpenAiAgentsSdkConnectsWithTheBrokersValueAndCallsUrl() throws Exception {
-        browser.open(dev.origin() + "/?mic=1&sdk=1");
-        browser.select("voice-select", "marin");
-        browser.click("connect");
-        assertEquals("connected", browser.awaitOutcome("connected", CLICK_TIMEOUT));
-        assertEquals("connected/open", browser.text("call-state"));
+        connect("/?mic=1&sdk=1", "marin");
 
         String events = browser.waitFor("server-events", e -> e.contains("session.updated"), MEDIA_TIMEOUT);
         assertTrue(events.startsWith("session.created"), events);
@@ -151,6 +143,15 @@ class VoiceCallBrowserIT {
     private long brokerPid() throws java.io.IOException {
         Path file = runtimeDir.resolve("broker-" + brokerPort + ".json");
         return Files.exists(file) ? JSON.readTree(file.toFile()).path("pid").asLong() : -1;
+    }
+
+    /** Opens the page, picks the voice, clicks Connect and checks that "connected" is what WebRTC itself says. */
+    private void connect(String page, String voice) {
+        browser.open(dev.origin() + page);
+        browser.select("voice-select", voice);
+        browser.click("connect");
+        assertEquals("connected", browser.awaitOutcome("connected", CLICK_TIMEOUT));
+        assertEquals("connected/open", browser.text("call-state"), "connected means ICE, DTLS and the events channel are up");
     }
 
     /** Inbound audio grows on the page (getStats) and the fake's peer received the fake microphone's RTP. */
