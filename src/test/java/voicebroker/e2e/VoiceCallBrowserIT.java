@@ -118,6 +118,12 @@ class VoiceCallBrowserIT {
         assertTrue(browser.text("error-hint").contains("mint a new one"), browser.text("error-hint"));
         assertFalse(browser.text("error-message").matches("(?s).*ek_[A-Za-z0-9].*"), "the secret is not shown");
         assertEquals("", browser.text("call-state"));
+
+        browser.open(dev.origin() + "/?mic=1&sdk=1");
+        browser.click("connect");
+        assertEquals("failed", browser.awaitOutcome("connected", CLICK_TIMEOUT).split(" ")[0], "the Agents SDK too");
+        assertEquals("realtime_call_failed", browser.text("error-code"));
+        assertEquals("401", browser.text("answer-status"));
         assertEquals(callsBefore, fake.webRtcCalls().size(), "refused before any SDP reached the WebRTC peer");
     }
 
