@@ -149,13 +149,22 @@ function watchInboundAudio(pc) {
   poll();
 }
 
-function followCallState(pc) {
+/** After connecting: a broken connection is "failed"; the events channel closing means the call ended. */
+function followCallState(current) {
+  const { pc, channel } = current;
   pc.addEventListener("connectionstatechange", () => {
     log(`peer connection ${pc.connectionState}`);
-    if (pc.connectionState === "failed") showError(new VoiceBrokerError("call_failed", "the call's connection failed", {
+    if (call !== current || pc.connectionState !== "failed") return;
+    hangup();
+    showError(new VoiceBrokerError("call_failed", "the call's connection failed", {
       hint: "the network path to the Realtime API broke; connect again",
     }), "failed");
-    else if (pc.connectionState === "closed" || pc.connectionState === "disconnected") setStatus("closed");
+  });
+  channel.addEventListener("close", () => {
+    if (call !== current) return;
+    hangup();
+    log("the server ended the call");
+    setStatus("closed");
   });
 }
 
@@ -221,7 +230,7 @@ async function connect(clicked) {
   setText("time-connected", sinceClick());
   // What WebRTC itself says at the moment the page calls it connected: "connected/open" or the page is lying.
   setText("call-state", `${call.pc.connectionState}/${call.channel.readyState}`);
-  followCallState(call.pc);
+  followCallState(call);
   watchInboundAudio(call.pc);
   log("connected: peer connection up, events channel open");
   setStatus("connected");

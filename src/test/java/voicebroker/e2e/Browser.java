@@ -7,14 +7,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import java.util.logging.Level;
 import org.openqa.selenium.By;
+import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -73,16 +76,16 @@ final class Browser implements AutoCloseable {
     }
 
     /** Waits until the element's text passes the check; answers that text. */
-    String waitFor(String id, java.util.function.Predicate<String> check, Duration timeout) {
+    String waitFor(String id, Predicate<String> check, Duration timeout) {
         try {
             return new WebDriverWait(driver, timeout).until(d -> check.test(text(id)) ? text(id) : null);
-        } catch (org.openqa.selenium.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new AssertionError("#" + id + " stayed " + text(id) + "; page log:\n" + text("log"), e);
         }
     }
 
     void select(String id, String value) {
-        new org.openqa.selenium.support.ui.Select(driver.findElement(By.id(id))).selectByVisibleText(value);
+        new Select(driver.findElement(By.id(id))).selectByVisibleText(value);
     }
 
     String pageSource() {

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -135,7 +136,7 @@ public final class CallCheck {
     }
 
     private static Map<String, List<Long>> emptyFigures() {
-        Map<String, List<Long>> figures = new java.util.LinkedHashMap<>();
+        Map<String, List<Long>> figures = new LinkedHashMap<>();
         for (String[] step : STEPS) {
             figures.put(step[1], new ArrayList<>());
         }

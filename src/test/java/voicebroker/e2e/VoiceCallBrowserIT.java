@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import voicebroker.testkit.BrokerProcess;
 import voicebroker.testkit.FakeOpenAi;
+import voicebroker.testkit.Pause;
 
 /**
  * A whole call in a real browser: Chromium loads the example dashboard from the real Vite dev server, the plugin
@@ -146,7 +148,7 @@ class VoiceCallBrowserIT {
         assertEquals("", browser.text("error-code"));
     }
 
-    private long brokerPid() throws java.io.IOException {
+    private long brokerPid() throws IOException {
         Path file = runtimeDir.resolve("broker-" + brokerPort + ".json");
         return Files.exists(file) ? JSON.readTree(file.toFile()).path("pid").asLong() : -1;
     }
@@ -168,7 +170,7 @@ class VoiceCallBrowserIT {
         long deadline = System.nanoTime() + MEDIA_TIMEOUT.toNanos();
         JsonNode call = newestCall();
         while (call.path("micPackets").asInt() == 0 && System.nanoTime() < deadline) {
-            voicebroker.testkit.Pause.millis(100);
+            Pause.millis(100);
             call = newestCall();
         }
         assertTrue(call.path("micPackets").asInt() > 0, "the fake received microphone RTP: " + call);
