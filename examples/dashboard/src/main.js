@@ -3,7 +3,7 @@
 // The broker token stays inside the client's closure: it is never stored, put in the DOM, a URL or the log.
 // The OpenAI key never reaches this page. `?broker=http://127.0.0.1:8099` skips /__start_voice and calls that
 // broker directly without a token (a page on another origin: the broker must refuse it). `?mic=1` and `?sdk=1`
-// tick the microphone and Agents SDK boxes.
+// tick the microphone and Agents SDK boxes; `?connectTimeoutMs=N` shortens how long a call may take to connect.
 //
 // The status line tells the truth about the call: "connecting" until the peer connection is connected and the
 // events channel open, then "connected", "failed" when WebRTC fails, "closed" after hang-up or when the server
@@ -181,6 +181,7 @@ async function callWithClient(session) {
     mediaStream: await openMicrophone(),
     audioElement: $("remote-audio"),
     onEvent: onServerEvent,
+    connectTimeoutMs: Number(params.get("connectTimeoutMs")) || undefined,
   });
   setText("answer-status", connection.status);
   setText("time-sdp", sinceClick(connection.timings.answeredAt));

@@ -90,6 +90,23 @@ class DashboardBrowserIT {
     }
 
     @Test
+    void anSdpAnswerAloneIsNotAConnectedCall() throws Exception {
+        // An upstream that accepts the offer (201) but whose answer leads nowhere: no ICE, no DTLS, no channel.
+        try (FakeOpenAi signallingOnly = FakeOpenAi.http().start();
+             DevServer dev = DevServer.start(devEnv(true, "OPENAI_BASE_URL", signallingOnly.baseUrl()));
+             Browser browser = new Browser()) {
+            browser.open(dev.origin() + "/?connectTimeoutMs=3000");
+            browser.click("connect");
+            assertTrue(browser.awaitOutcome("connected", CLICK_TIMEOUT).startsWith("failed"), "never reported connected");
+            assertEquals("connect_timeout", browser.text("error-code"), browser.text("log"));
+            assertTrue(browser.text("error-hint").contains("UDP"), browser.text("error-hint"));
+            assertEquals("", browser.text("call-state"));
+            assertEquals(1, signallingOnly.requestsTo("/v1/realtime/calls").stream().filter(r -> r.method().equals("POST")).count(),
+                    "the offer was answered: only the connection was missing");
+        }
+    }
+
+    @Test
     void aSecondClickReusesTheBrokerAndAChangedConfigurationRestartsIt() throws Exception {
         long firstPid;
         try (DevServer dev = DevServer.start(devEnv(true)); Browser browser = new Browser()) {
