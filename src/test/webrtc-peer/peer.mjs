@@ -7,6 +7,7 @@
 // Protocol: one JSON object per line. Requests on stdin carry an "id"; each gets one answer line with that id.
 //   {"id":1,"op":"answer","call":"rtc_…","offer":"v=0…","session":{…}}  ->  {"id":1,"answer":"v=0…"}
 //   {"id":2,"op":"stats"}                                               ->  {"id":2,"calls":{"rtc_…":{…}}}
+//   {"id":3,"op":"hangup"}  (the server ends every call)                ->  {"id":3}
 // Failures answer {"id":…,"error":"…"}. The process ends when stdin closes, so it never outlives the fake.
 
 import { createInterface } from "node:readline";
@@ -153,6 +154,10 @@ async function handle(request) {
     const call = new Call(request.call, request.session);
     calls.set(request.call, call);
     return { answer: await call.answer(request.offer) };
+  }
+  if (request.op === "hangup") {
+    for (const call of calls.values()) await call.pc.close();
+    return {};
   }
   if (request.op === "stats") {
     return { calls: Object.fromEntries([...calls].map(([id, call]) => [id, call.stats()])) };

@@ -105,7 +105,10 @@ class VoiceCallBrowserIT {
         assertEquals("marin", browser.text("session-voice"), "the page passed the minted voice to the SDK, so it stays");
         assertEquals(AGENT_INSTRUCTIONS, browser.text("session-instructions"), "the SDK's session.update wins over the template");
         assertAudioFlowsBothWays();
-        browser.click("hangup");
+
+        fake.hangUpWebRtcCalls();
+        browser.waitFor("status", "closed"::equals, MEDIA_TIMEOUT);
+        assertEquals("", browser.text("call-state"), "the page cleared the ended call");
     }
 
     @Test

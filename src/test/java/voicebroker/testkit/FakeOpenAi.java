@@ -308,11 +308,20 @@ public final class FakeOpenAi implements AutoCloseable {
      * it) and {@code clientEvents} (types of the events the browser sent, in order). Needs {@link #withWebRtc()}.
      */
     public JsonNode webRtcCalls() {
+        return peerOrThrow().stats();
+    }
+
+    /** Ends every WebRTC call from the server's side. Needs {@link #withWebRtc()}. */
+    public void hangUpWebRtcCalls() {
+        peerOrThrow().hangUpAll();
+    }
+
+    private WebRtcPeer peerOrThrow() {
         WebRtcPeer peer = webRtcPeer;
         if (peer == null) {
             throw new IllegalStateException("this fake answers calls without WebRTC; use withWebRtc()");
         }
-        return peer.stats();
+        return peer;
     }
 
     WebRtcPeer webRtcPeer() {

@@ -78,6 +78,11 @@ final class WebRtcPeer implements AutoCloseable {
         return send(JSON.createObjectNode().put("op", "stats")).path("calls");
     }
 
+    /** Ends every call from the server's side, as the API does when a session ends. */
+    void hangUpAll() {
+        send(JSON.createObjectNode().put("op", "hangup"));
+    }
+
     private JsonNode send(ObjectNode request) {
         long id = ids.incrementAndGet();
         request.put("id", id);
