@@ -61,7 +61,7 @@ export interface StartedClient {
 }
 
 /** startBroker, then a client for that broker that recovers by itself from a broker restart. */
-export function startClient(options?: StartBrokerOptions & { timeoutMs?: number }): Promise<StartedClient>;
+export function startClient(options?: StartBrokerOptions): Promise<StartedClient>;
 
 export interface BrokerHealth {
   ok: boolean;

@@ -206,10 +206,10 @@ export async function startBroker({ endpoint = "/__start_voice", headers, fetchI
  * restart: a call refused with bad_token starts the broker again through the same route, then is retried once.
  * Resolves to `{ client, started }` (`started` as from startBroker, token non-enumerable).
  */
-export async function startClient({ timeoutMs, fetchImpl, ...startOptions } = {}) {
-  const start = () => startBroker({ ...startOptions, fetchImpl });
+export async function startClient(startOptions = {}) {
+  const start = () => startBroker(startOptions);
   const started = await start();
-  const client = createBrokerClient({ url: started.url, token: started.token, fetchImpl, timeoutMs, restart: start });
+  const client = createBrokerClient({ url: started.url, token: started.token, fetchImpl: startOptions.fetchImpl, restart: start });
   return { client, started };
 }
 
