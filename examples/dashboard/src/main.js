@@ -255,12 +255,12 @@ async function sample() {
 
 function wire(id, action) {
   $(id).addEventListener("click", async () => {
-    const clickedAt = performance.now();
+    const at = performance.now();
     clearError();
     setStatus("working");
     setBusy(true);
     try {
-      await action(clickedAt);
+      await action(at);
     } catch (err) {
       showError(err);
     } finally {
