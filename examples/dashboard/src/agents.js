@@ -1,4 +1,5 @@
-// The same call through the official OpenAI Agents SDK (@openai/agents-realtime). The broker's mint answer gives
+// The same call through the official OpenAI Agents SDK (@openai/agents-realtime), loaded by index.html as a module
+// of its own so that the rest of the page works without it. The broker's mint answer gives
 // the two things a RealtimeSession needs: `value` (the ek_ client secret, passed as apiKey) and `calls_url` (the
 // WebRTC transport's baseUrl). Nothing else about OpenAI's URLs or keys lives in the page.
 //
@@ -12,7 +13,7 @@ import { VoiceBrokerError } from "@voice-broker/client";
 
 export const AGENT_INSTRUCTIONS = "You are the dashboard's voice assistant. Answer briefly.";
 
-export async function connectWithAgentsSdk(session, { mediaStream, audioElement, onEvent }) {
+async function connectWithAgentsSdk(session, { mediaStream, audioElement, onEvent }) {
   const transport = new OpenAIRealtimeWebRTC({
     baseUrl: session.calls_url,
     mediaStream: mediaStream ?? undefined,
@@ -57,3 +58,6 @@ function asBrokerError(err) {
     cause: err,
   });
 }
+
+// main.js finds the SDK path here; module scripts run in document order, so this is set before main.js runs.
+globalThis.voiceBrokerExample = { ...globalThis.voiceBrokerExample, connectWithAgentsSdk };

@@ -191,7 +191,12 @@ async function callWithClient(session) {
 
 /** The OpenAI Agents SDK: the broker's value and calls_url are all a RealtimeSession needs. */
 async function callWithAgentsSdk(session) {
-  const { connectWithAgentsSdk } = await import("./agents.js");
+  const connectWithAgentsSdk = globalThis.voiceBrokerExample?.connectWithAgentsSdk;
+  if (typeof connectWithAgentsSdk !== "function") {
+    throw new VoiceBrokerError("sdk_missing", "the Agents SDK example (src/agents.js) did not load", {
+      hint: "run npm ci in examples/dashboard: it installs @openai/agents-realtime",
+    });
+  }
   return connectWithAgentsSdk(session, {
     mediaStream: await openMicrophone(),
     audioElement: $("remote-audio"),
