@@ -56,6 +56,11 @@ public final class Secret {
         return false;
     }
 
+    /** True when {@code text} holds the whole secret. */
+    public boolean wholeIn(String text) {
+        return text != null && text.contains(value);
+    }
+
     /** A masked form for humans: the last four characters and the length, never enough to use. */
     public String masked() {
         String tail = value.length() >= 24 ? value.substring(value.length() - 4) : "";

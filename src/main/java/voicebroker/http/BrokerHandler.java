@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,7 @@ import voicebroker.guard.LoopbackPeerGuard;
 import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
 import voicebroker.guard.TokenGuard;
+import voicebroker.leak.SecretScrub;
 import voicebroker.log.Log;
 import voicebroker.log.Redactor;
 
@@ -45,8 +47,8 @@ final class BrokerHandler implements HttpHandler {
     private final Map<String, Route> routes;
     private final Cors cors;
     private final CallBudget budget;
-    /** The key and the token: no request body may carry a piece of one upstream, no answer may carry one out. */
-    private final List<Secret> secrets;
+    /** No answer may carry the key or the token out; see {@link SecretScrub} for why this is not an oracle. */
+    private final SecretScrub scrub;
 
     BrokerHandler(BrokerConfig config, List<Route> routes) {
         this.config = config;
@@ -61,7 +63,7 @@ final class BrokerHandler implements HttpHandler {
         this.budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
         List<Secret> known = new java.util.ArrayList<>(List.of(config.token()));
         config.apiKey().ifPresent(known::add);
-        this.secrets = List.copyOf(known);
+        this.scrub = new SecretScrub(known);
     }
 
     @Override
@@ -69,27 +71,30 @@ final class BrokerHandler implements HttpHandler {
         long start = System.nanoTime();
         RequestFacts request = facts(exchange);
         Map<String, String> corsHeaders = new LinkedHashMap<>();
+        List<String> requestValues = new ArrayList<>();
         int status;
         try {
-            status = send(exchange, answerOrRefusal(exchange, request, corsHeaders), corsHeaders);
+            status = send(exchange, answerOrRefusal(exchange, request, corsHeaders, requestValues), corsHeaders, requestValues);
         } catch (RuntimeException e) {
             Log.error("unexpected failure on " + request.method() + " " + safePath(request) + ": " + e);
-            status = send(exchange, Reply.refused(Refusal.of(ErrorCode.INTERNAL)), corsHeaders);
+            status = send(exchange, Reply.refused(Refusal.of(ErrorCode.INTERNAL)), corsHeaders, requestValues);
         } finally {
             exchange.close();
         }
         Log.info(request.method() + " " + safePath(request) + " " + status + " " + (System.nanoTime() - start) / 1_000_000 + "ms");
     }
 
-    private Reply answerOrRefusal(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders) throws IOException {
+    private Reply answerOrRefusal(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders,
+                                  List<String> requestValues) throws IOException {
         try {
-            return answer(exchange, request, corsHeaders);
+            return answer(exchange, request, corsHeaders, requestValues);
         } catch (Refusal.Exception e) {
             return Reply.refused(e.refusal());
         }
     }
 
-    private Reply answer(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders) throws IOException {
+    private Reply answer(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders,
+                         List<String> requestValues) throws IOException {
         if (request.headerBytes() > config.limits().maxHeaderBytes()) {
             return Reply.refused(Refusal.of(ErrorCode.HEADERS_TOO_LARGE));
         }
@@ -109,7 +114,7 @@ final class BrokerHandler implements HttpHandler {
             return Reply.refused(Refusal.of(ErrorCode.METHOD_NOT_ALLOWED, request.method() + " is not allowed on " + route.path() + ".",
                     "Use " + String.join(" or ", route.methods().stream().sorted().toList()) + ".").withHeader("Allow", String.join(", ", route.methods())));
         }
-        return route.spendsKey() ? spendKey(exchange, request, route) : route.handler().handle(JSON.createObjectNode());
+        return route.spendsKey() ? spendKey(exchange, request, route, requestValues) : route.handler().handle(JSON.createObjectNode());
     }
 
     private Reply preflight(RequestFacts request, Route route) {
@@ -120,15 +125,22 @@ final class BrokerHandler implements HttpHandler {
         return cors.preflight(request, route, origin.get());
     }
 
-    private Reply spendKey(HttpExchange exchange, RequestFacts request, Route route) throws IOException {
+    /** {@code requestValues} receives the body's string values, which the answer scrub must not react to. */
+    private Reply spendKey(HttpExchange exchange, RequestFacts request, Route route, List<String> requestValues) throws IOException {
         Optional<Refusal> refused = keySpending.check(request);
         if (refused.isPresent()) {
             return Reply.refused(refused.get());
         }
         ObjectNode body = RequestBodies.readJsonObject(exchange, request, config.limits().maxBodyBytes());
+        body.forEach(value -> {
+            if (value.isTextual()) {
+                requestValues.add(value.asText());
+            }
+        });
         Fields.allowOnly(body, route.fields());
-        if (carriesSecret(body.toString())) {
-            // e.g. the token pasted as a voice: it would travel to the upstream and come back in the answer
+        if (requestValues.stream().anyMatch(scrub::carriesWhole)) {
+            // The token pasted as a voice would travel to the upstream. Only a whole secret counts: a check that
+            // answered differently for a piece would let a caller read the key a character at a time.
             return Reply.refused(Refusal.of(ErrorCode.INVALID_REQUEST, "A field carries this broker's token or key.",
                     "Secrets never go in a request body: send the token only as 'Authorization: Bearer <token>'."));
         }
@@ -147,7 +159,7 @@ final class BrokerHandler implements HttpHandler {
     }
 
     /** Writes the reply with the headers every answer carries; answers the status sent. */
-    private int send(HttpExchange exchange, Reply reply, Map<String, String> corsHeaders) throws IOException {
+    private int send(HttpExchange exchange, Reply reply, Map<String, String> corsHeaders, List<String> requestValues) throws IOException {
         var headers = exchange.getResponseHeaders();
         headers.set("Cache-Control", "no-store");
         headers.set("X-Content-Type-Options", "nosniff");
@@ -162,7 +174,7 @@ final class BrokerHandler implements HttpHandler {
         corsHeaders.forEach(headers::set);
         if (reply instanceof Reply.Json json) {
             byte[] bytes = JSON.writeValueAsBytes(json.body());
-            if (carriesSecret(new String(bytes, StandardCharsets.UTF_8))) {
+            if (scrub.addsPiece(new String(bytes, StandardCharsets.UTF_8), requestValues)) {
                 // The last line of rule 6: a hostile upstream can echo the key into the fields of a mint answer.
                 Log.error("an answer repeated a secret of this broker; it was withheld");
                 Refusal withheld = Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer repeated a secret of this broker, so it was withheld.");
@@ -173,7 +185,7 @@ final class BrokerHandler implements HttpHandler {
         if (reply instanceof Reply.Refused refused) {
             Refusal refusal = refused.refusal();
             byte[] bytes = JSON.writeValueAsBytes(refusal.body());
-            if (carriesSecret(new String(bytes, StandardCharsets.UTF_8))) {
+            if (scrub.carriesWhole(new String(bytes, StandardCharsets.UTF_8))) {
                 Log.error("a refusal echoed a secret of this broker; it went out without its details");
                 bytes = JSON.writeValueAsBytes(Refusal.of(refusal.code()).body());
             }
@@ -185,11 +197,6 @@ final class BrokerHandler implements HttpHandler {
             return empty.status();
         }
         return streamAudio(exchange, (Reply.Audio) reply);
-    }
-
-    /** True when the text holds either secret or any 8-character piece of one. */
-    private boolean carriesSecret(String text) {
-        return secrets.stream().anyMatch(secret -> secret.appearsIn(text, 8));
     }
 
     private static int writeJson(HttpExchange exchange, int status, byte[] bytes, Map<String, String> extra) throws IOException {
