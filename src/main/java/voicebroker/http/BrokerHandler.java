@@ -30,6 +30,7 @@ import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
 import voicebroker.guard.TokenGuard;
 import voicebroker.leak.SecretScrub;
+import voicebroker.leak.SecretStreamScan;
 import voicebroker.log.Log;
 import voicebroker.log.Redactor;
 
@@ -209,13 +210,19 @@ final class BrokerHandler implements HttpHandler {
         return status;
     }
 
-    /** Streams upstream audio through in chunks; a failure mid-stream can only cut the stream short. */
-    private static int streamAudio(HttpExchange exchange, Reply.Audio audio) throws IOException {
+    /**
+     * Streams upstream audio through in chunks, watched for the key and the token (an upstream or proxy that
+     * reflects the Authorization header into the body would hand the page the key); a failure mid-stream can only
+     * cut the stream short.
+     */
+    private int streamAudio(HttpExchange exchange, Reply.Audio audio) throws IOException {
         try (var stream = audio.stream()) {
             exchange.getResponseHeaders().set("Content-Type", stream.contentType());
             exchange.sendResponseHeaders(200, 0);
-            try (OutputStream out = exchange.getResponseBody()) {
+            try (OutputStream out = scrub.watch(exchange.getResponseBody())) {
                 stream.copyTo(out);
+            } catch (SecretStreamScan.SecretFound e) {
+                Log.error("the upstream's audio carried a secret of this broker; the stream was cut before it");
             } catch (IOException e) {
                 Log.warn("audio stream cut short: " + e.getMessage());
             }

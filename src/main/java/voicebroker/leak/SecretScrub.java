@@ -1,6 +1,8 @@
 package voicebroker.leak;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
 import voicebroker.config.Secret;
@@ -16,6 +18,8 @@ import voicebroker.config.Secret;
  *   <li><b>pieces only in what the request did not bring</b> ({@link #addsPiece}): every request value is blanked
  *   out of the answer first, so what is scanned is text the broker or the upstream added, which the caller cannot
  *   steer. That still catches an upstream (or a proxy) that echoes the key, whole or in pieces.</li>
+ *   <li><b>whole secrets in streams</b> ({@link #watch}): audio is bytes, not text a caller's value can be
+ *   blanked from, and what a reflecting upstream or proxy puts there is the whole Authorization header.</li>
  * </ul>
  */
 public final class SecretScrub {
@@ -51,5 +55,11 @@ public final class SecretScrub {
         }
         String addedText = added;
         return secrets.stream().anyMatch(secret -> secret.appearsIn(addedText, PIECE));
+    }
+
+    /** Wraps a stream going to the page so that it is cut before any whole secret passes; see {@link SecretStreamScan}. */
+    public SecretStreamScan watch(OutputStream page) {
+        // The secrets' bytes are compared here, never sent anywhere.
+        return new SecretStreamScan(page, secrets.stream().map(secret -> secret.reveal().getBytes(StandardCharsets.UTF_8)).toList());
     }
 }
