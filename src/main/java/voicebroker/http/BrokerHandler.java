@@ -51,7 +51,7 @@ final class BrokerHandler implements HttpHandler {
     /** No answer may carry the key or the token out; see {@link SecretScrub} for why this is not an oracle. */
     private final SecretScrub scrub;
 
-    BrokerHandler(BrokerConfig config, List<Route> routes) {
+    BrokerHandler(BrokerConfig config, List<Route> routes, CallBudget budget) {
         this.config = config;
         this.transport = GuardChain.of(new LoopbackPeerGuard(), HostGuard.forLoopbackPort(config.port()));
         this.origins = new OriginGuard(config.allowedOrigins());
@@ -61,7 +61,7 @@ final class BrokerHandler implements HttpHandler {
                 new JsonContentTypeGuard());
         this.routes = routes.stream().collect(Collectors.toUnmodifiableMap(Route::path, Function.identity()));
         this.cors = new Cors(config.tokenHeader());
-        this.budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
+        this.budget = budget;
         List<Secret> known = new java.util.ArrayList<>(List.of(config.token()));
         config.apiKey().ifPresent(known::add);
         this.scrub = new SecretScrub(known);
