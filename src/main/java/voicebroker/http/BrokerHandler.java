@@ -28,6 +28,7 @@ import voicebroker.guard.JsonContentTypeGuard;
 import voicebroker.guard.LoopbackPeerGuard;
 import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.guard.TokenGuard;
 import voicebroker.leak.SecretScrub;
 import voicebroker.leak.SecretStreamScan;
@@ -35,7 +36,7 @@ import voicebroker.log.Log;
 import voicebroker.log.Redactor;
 
 /**
- * The request pipeline, in the order DESIGN.md describes: header size, peer, Host, Origin, route, preflight,
+ * The request pipeline, in the order DESIGN.md describes: header size, peer, Host, the peer's OS user, Origin, route, preflight,
  * method, then for routes that spend the key: token, JSON content type, key present, body, call budget. Every
  * answer, refusal or not, goes out through {@link #send} with the same safe headers.
  */
@@ -43,6 +44,7 @@ final class BrokerHandler implements HttpHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BrokerConfig config;
     private final Guard transport;
+    private final SameUserGuard sameUser;
     private final OriginGuard origins;
     private final Guard keySpending;
     private final Map<String, Route> routes;
@@ -54,6 +56,7 @@ final class BrokerHandler implements HttpHandler {
     BrokerHandler(BrokerConfig config, List<Route> routes, CallBudget budget) {
         this.config = config;
         this.transport = GuardChain.of(new LoopbackPeerGuard(), HostGuard.forLoopbackPort(config.port()));
+        this.sameUser = SameUserGuard.forThisProcess();
         this.origins = new OriginGuard(config.allowedOrigins());
         this.keySpending = GuardChain.of(
                 new TokenGuard(config.token(), config.tokenHeader(),
@@ -99,7 +102,9 @@ final class BrokerHandler implements HttpHandler {
         if (request.headerBytes() > config.limits().maxHeaderBytes()) {
             return Reply.refused(Refusal.of(ErrorCode.HEADERS_TOO_LARGE));
         }
-        Optional<Refusal> refused = transport.check(request).or(() -> origins.check(request));
+        Optional<Refusal> refused = transport.check(request)
+                .or(() -> sameUser.check(exchange.getRemoteAddress(), exchange.getLocalAddress()))
+                .or(() -> origins.check(request));
         if (refused.isPresent()) {
             return Reply.refused(refused.get());
         }
