@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.launcher.BrokerCommand;
 import voicebroker.launcher.BrokerState;
 import voicebroker.launcher.LaunchEnvironment;
@@ -46,8 +47,20 @@ public final class Doctor {
         checks.add(origins(report));
         checks.add(runtimeDir(report));
         checks.add(port(report));
+        checks.add(localUsers(SameUserGuard.forThisProcess()));
         checks.add(upstream(report));
         return checks;
+    }
+
+    /** Whether another OS user on this machine can be told apart from you, and what stands in for it where not. */
+    static Check localUsers(SameUserGuard sameUser) {
+        if (sameUser.judges()) {
+            return Check.ok("users", "only your OS user may call the broker or /__start_voice: the kernel's socket table "
+                    + "(/proc/net/tcp) names the user behind each connection");
+        }
+        return Check.ok("users", "this platform cannot tell which OS user is calling, so /__start_voice answers "
+                + "dashboard_token_required unless the dev server plugin has dashboardTokenHeader and dashboardTokenFile set; "
+                + "the broker itself relies on its token");
     }
 
     private static Check java(LaunchEnvironment environment) {
