@@ -56,6 +56,11 @@ public final class Secret {
         return false;
     }
 
+    /** True when the secret starts with this public prefix (such as {@code sk-}); for telling a key from a typo. */
+    public boolean startsWith(String prefix) {
+        return value.startsWith(prefix);
+    }
+
     /** True when {@code text} holds the whole secret. */
     public boolean wholeIn(String text) {
         return text != null && text.contains(value);
