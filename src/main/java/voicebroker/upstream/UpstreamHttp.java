@@ -24,6 +24,8 @@ import voicebroker.config.Limits;
 final class UpstreamHttp {
     /** A pooled connection idle this long is checked before reuse, so a call is never sent on one the upstream closed. */
     private static final TimeValue VALIDATE_AFTER_IDLE = TimeValue.ofSeconds(2);
+    /** Kept-alive upstream connections at most: a call holds one for one round trip, so a few serve many callers. */
+    static final int MAX_CONNECTIONS = 16;
 
     private UpstreamHttp() {
     }
@@ -31,9 +33,9 @@ final class UpstreamHttp {
     static CloseableHttpClient build(BrokerConfig config) {
         Limits limits = config.limits();
         Timeout wait = Timeout.of(limits.upstreamTimeout());
-        // As many as calls may be in flight (the call budget's cap, plus the start-up warm-up): no call ever waits
-        // for a connection, and no more are ever opened.
-        int connections = limits.upstreamConcurrency() + 1;
+        // One per call in flight (the call budget's cap) up to MAX_CONNECTIONS, plus one for the warm-up: a broker
+        // under load reaches its steady count quickly and keeps it; calls beyond it wait for a connection.
+        int connections = Math.min(limits.upstreamConcurrency(), MAX_CONNECTIONS) + 1;
         var pool = PoolingHttpClientConnectionManagerBuilder.create()
                 .setTlsSocketStrategy(new LazyTls())
                 .setMaxConnTotal(connections)
