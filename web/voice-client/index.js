@@ -4,6 +4,10 @@
 // keeps the broker token only in a closure, asks the broker for a short-lived Realtime client secret (ek_...),
 // and talks WebRTC straight to the calls URL the broker returned.
 
+import { maskSecret, redact } from "./redact.js";
+
+export { maskSecret, redact };
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -16,22 +20,6 @@ export class VoiceBrokerError extends Error {
     this.hint = redact(String(hint || ""));
     this.status = Number(status) || 0;
   }
-}
-
-/** Masks anything that looks like an OpenAI key (sk-...), a client secret (ek_...) or a bearer credential. */
-export function redact(text) {
-  return String(text)
-    .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, "Bearer …")
-    .replace(/sk-[A-Za-z0-9_-]+/g, "sk-…")
-    .replace(/ek_[A-Za-z0-9_-]+/g, "ek_…");
-}
-
-/** A loggable stand-in for a secret: "ek_…", "sk-…", or "…". Never returns any part of the secret itself. */
-export function maskSecret(secret) {
-  const s = String(secret ?? "");
-  if (s.startsWith("ek_")) return "ek_…";
-  if (s.startsWith("sk-")) return "sk-…";
-  return s ? "…" : "";
 }
 
 const FETCH_DEFAULTS = Object.freeze({

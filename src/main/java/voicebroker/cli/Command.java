@@ -6,7 +6,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import voicebroker.config.BrokerConfig;
+import voicebroker.config.ConfigException;
+import voicebroker.launcher.LaunchEnvironment;
 import voicebroker.launcher.LaunchException;
 import voicebroker.log.Redactor;
 
@@ -67,6 +71,17 @@ final class Command {
     /** One progress line on stderr. */
     static void progress(String line) {
         System.err.println("voice: " + Redactor.redact(line));
+    }
+
+    /**
+     * The environment's configuration, or a warning on stderr naming its problem: stop, status and mint act on
+     * the broker that runs, which does not depend on what the current environment would start.
+     */
+    static Optional<BrokerConfig> configOrWarning(LaunchEnvironment environment) {
+        Optional<ConfigException> problem = environment.configProblem();
+        problem.ifPresent(e -> progress("warning: this environment's configuration has an error (" + e.getMessage()
+                + "); './voice start' would fail, but the running broker is unaffected."));
+        return problem.isPresent() ? Optional.empty() : Optional.of(environment.config());
     }
 
     /** The human result on stdout. */

@@ -50,10 +50,27 @@ public final class ConfigLoader {
         return new ConfigLoader(env).build();
     }
 
+    /** Where the broker of {@code env} listens and keeps its runtime file, read without the rest of the configuration. */
+    public record Location(int port, Path runtimeDir) {
+    }
+
+    /**
+     * Only VOICE_PORT and VOICE_RUNTIME_DIR: enough to find a running broker, so stopping or inspecting it works
+     * even when another setting of the current environment is broken.
+     */
+    public static Location location(Map<String, String> env) {
+        ConfigLoader loader = new ConfigLoader(env);
+        return new Location(loader.port(), loader.runtimeDir());
+    }
+
+    private int port() {
+        return intVar("VOICE_PORT", DEFAULT_PORT, 1, 65535, "a TCP port such as 8099");
+    }
+
     private BrokerConfig build() {
         List<String> models = models();
         boolean bindIsDefault = blank("VOICE_BIND");
-        int port = intVar("VOICE_PORT", DEFAULT_PORT, 1, 65535, "a TCP port such as 8099");
+        int port = port();
         Optional<String> tokenHeader = tokenHeader();
         Optional<Secret> configuredToken = configuredToken();
         return new BrokerConfig(

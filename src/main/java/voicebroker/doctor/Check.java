@@ -1,4 +1,4 @@
-package voicebroker.launcher.doctor;
+package voicebroker.doctor;
 
 /**
  * One line of {@code voice doctor}: what was checked, how it went, what was seen, and how to fix it.

@@ -1,4 +1,4 @@
-package voicebroker.launcher;
+package voicebroker.startvoice;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import voicebroker.launcher.LaunchException;
 
 /**
  * Every decision of {@code /__start_voice}. Each refusal test starts from a request that is accepted (see
@@ -46,7 +47,7 @@ class StartVoiceHandlerTest {
         RuntimeException crash;
 
         @Override
-        public StartVoiceHandler.Started start(List<String> allowedOrigins) throws LaunchException {
+        public StartVoiceHandler.Started start(List<String> allowedOrigins, String pageOrigin) throws LaunchException {
             calls.add(allowedOrigins);
             if (failure != null) {
                 throw failure;

@@ -1,4 +1,4 @@
-package voicebroker.launcher;
+package voicebroker.startvoice;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,17 +15,20 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The process protocol behind {@code voice start-request}, used by the dev server plugin: one JSON object in,
- * one out. In:
+ * The protocol between the dev server plugin and its warm launcher ({@code voice launcher}): line-delimited
+ * JSON on the launcher's stdin and stdout, one object per line, answers matched to requests by {@code id}
+ * (they may come back in any order). The launcher first writes {@code {"ready":true,"pid":N}}. Each request:
  * <pre>{@code
- * {"config": {"allowedOrigins": [...], "allowedHosts": [...], "dashboardTokenHeader": str|null, "dashboardTokenFile": str|null},
- *  "request": {"method": "POST", "peer": "127.0.0.1", "headers": {"host": ["localhost:5173"], ...},
- *              "body": "<raw string>", "bodyTooLarge": false}}
+ * {"id": 7,
+ *  "config": {"allowedOrigins": [...], "allowedHosts": [...], "dashboardTokenHeader": str|null, "dashboardTokenFile": str|null},
+ *  "request": {"method": "POST", "peer": "127.0.0.1", "peerPort": 51234, "localPort": 5173,
+ *              "headers": {"host": ["localhost:5173"], ...}, "body": "<raw string>", "bodyTooLarge": false}}
  * }</pre>
- * Out: {@code {"status": 200, "body": {...}, "headers": {...}}}. {@code config} is the plugin's own trusted
- * settings; {@code request} is what the browser sent, judged by {@link StartVoiceHandler}.
+ * Its answer: {@code {"id": 7, "status": 200, "body": {...}, "headers": {...}}}. {@code config} is the plugin's
+ * own trusted settings; {@code request} is what the browser sent, judged by {@link StartVoiceHandler}. A line
+ * that breaks the protocol gets a 500 {@code launcher_failed} answer (with its id when it had one).
  */
-public final class StartRequestProtocol {
+public final class LauncherProtocol {
     /** Far above any real request (whose body is at most 16 KiB), small enough to refuse garbage quickly. */
     public static final int MAX_INPUT_BYTES = 256 * 1024;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,11 +40,11 @@ public final class StartRequestProtocol {
         }
     }
 
-    /** A parsed input: the host's settings and the request to judge. */
-    public record Input(StartVoiceHandler.Settings settings, StartVoiceHandler.Request request) {
+    /** A parsed input: its id, the host's settings and the request to judge. */
+    public record Input(long id, StartVoiceHandler.Settings settings, StartVoiceHandler.Request request) {
     }
 
-    private StartRequestProtocol() {
+    private LauncherProtocol() {
     }
 
     public static Input parse(byte[] input) throws ProtocolException {
@@ -57,16 +60,39 @@ public final class StartRequestProtocol {
         if (root == null || !root.isObject()) {
             throw new ProtocolException("the input is not one JSON object");
         }
-        return new Input(settings(object(root, "config")), request(object(root, "request")));
+        if (!root.path("id").canConvertToLong()) {
+            throw new ProtocolException("id must be an integer");
+        }
+        return new Input(root.path("id").asLong(), settings(object(root, "config")), request(object(root, "request")));
     }
 
-    public static byte[] render(StartVoiceHandler.Response response) {
+    /** The id of a line that may break the protocol otherwise, so its error answer still finds its caller. */
+    public static Optional<Long> idOf(byte[] line) {
+        try {
+            JsonNode id = JSON.readTree(line).path("id");
+            return id.canConvertToLong() ? Optional.of(id.asLong()) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The first line the launcher writes: it reads requests from now on. */
+    public static byte[] ready(long pid) {
+        return write(Map.of("ready", true, "pid", pid));
+    }
+
+    public static byte[] render(Optional<Long> id, StartVoiceHandler.Response response) {
         Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", id.orElse(null));
         out.put("status", response.status());
         out.put("body", response.body());
         out.put("headers", response.headers());
+        return write(out);
+    }
+
+    private static byte[] write(Map<String, Object> line) {
         try {
-            return JSON.writeValueAsBytes(out);
+            return JSON.writeValueAsBytes(line);
         } catch (IOException e) {
             throw new IllegalStateException("a map of strings, numbers and booleans always serializes", e);
         }

@@ -1,4 +1,4 @@
-package voicebroker.launcher.doctor;
+package voicebroker.doctor;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,6 +8,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import voicebroker.config.BrokerConfig;
@@ -159,9 +160,10 @@ public final class Doctor {
     private static Check portCheck(int port, BrokerState state, BrokerConfig config) {
         String foreignFix = "find the holder with: ss -ltnp 'sport = :" + port + "', stop it, or set VOICE_PORT to a free port.";
         if (state instanceof BrokerState.Running running) {
-            boolean current = running.info().matches(config);
-            return Check.ok("port", port + " is held by our voice-broker (pid " + running.info().pid() + ", configuration "
-                    + (current ? "current" : "stale: './voice start' will restart it") + ")");
+            Optional<String> difference = running.info().difference(config, config.allowedOrigins());
+            return Check.ok("port", port + " is held by our voice-broker (pid " + running.info().pid() + ", started by "
+                    + running.info().startedBy() + ", configuration " + difference.map(d -> "stale: " + d + "; './voice start' will restart it")
+                    .orElse("current") + ")");
         }
         if (state instanceof BrokerState.Unresponsive unresponsive) {
             return Check.fail("port", "our voice-broker (pid " + unresponsive.info().pid() + ") holds the runtime file but does not answer.",

@@ -1,4 +1,4 @@
-package voicebroker.launcher;
+package voicebroker.startvoice;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;

@@ -1,4 +1,4 @@
-package voicebroker.launcher;
+package voicebroker.startvoice;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -28,7 +28,7 @@ class StartVoiceHttpHandlerTest {
         port = server.getAddress().getPort();
         origin = "http://127.0.0.1:" + port;
         StartVoiceHandler handler = new StartVoiceHandler(new StartVoiceHandler.Settings(List.of(origin), Set.of("127.0.0.1:" + port),
-                Optional.empty(), Optional.empty()), origins -> {
+                Optional.empty(), Optional.empty()), (origins, pageOrigin) -> {
                     starts.incrementAndGet();
                     return new StartVoiceHandler.Started("http://127.0.0.1:8099", "broker-token-abcdefghijklmnopqrstuvwxyz012345", false, true);
                 });

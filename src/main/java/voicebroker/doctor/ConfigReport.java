@@ -1,4 +1,4 @@
-package voicebroker.launcher.doctor;
+package voicebroker.doctor;
 
 import java.util.ArrayList;
 import java.util.HashMap;

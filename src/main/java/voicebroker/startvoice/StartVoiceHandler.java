@@ -1,4 +1,4 @@
-package voicebroker.launcher;
+package voicebroker.startvoice;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -31,16 +31,22 @@ import voicebroker.guard.JsonContentTypeGuard;
 import voicebroker.guard.LoopbackPeerGuard;
 import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
+import voicebroker.launcher.BrokerHost;
+import voicebroker.launcher.LaunchEnvironment;
+import voicebroker.launcher.LaunchException;
+import voicebroker.launcher.LaunchResult;
+import voicebroker.launcher.Launcher;
 import voicebroker.log.Redactor;
 
 /**
  * Decides a {@code POST /__start_voice} from the dashboard's dev server (threat model rule 9): a plain class
- * with no server dependency, so a Vite plugin (through {@code voice start-request}), a JDK server (through
+ * with no server dependency, so a Vite plugin (through {@code voice launcher}), a JDK server (through
  * {@link StartVoiceHttpHandler}) or anything else can mount it. The launcher is privileged: it spends no key
  * itself but starts the process that holds one, so it checks the caller at least as strictly as the broker,
  * with the broker's own guard classes, in this order: loopback peer, Host, method, Origin (required), fetch
  * metadata, dashboard token (when configured), JSON content type, body. Only then does it start the broker,
- * with the dev server's origins as the broker's allowed origins, and hand the broker token to the page.
+ * with the dev server's origins as the broker's allowed origins, and hand the broker token to the page. No
+ * check costs more than reading what the request already carries: a refusal starts nothing.
  *
  * <p>It takes nothing from the browser: no key, no base, no argument. The body must be empty or {@code {}}.
  */
@@ -97,8 +103,16 @@ public final class StartVoiceHandler {
     public record Response(int status, Map<String, Object> body, Map<String, String> headers) {
     }
 
-    /** A broker that runs; {@code token} goes only to the same-origin page that asked. */
-    public record Started(String url, String token, boolean keyed, boolean already) {
+    /**
+     * A broker that runs; {@code token} goes only to the same-origin page that asked.
+     *
+     * @param restarted what made the launcher replace an older broker, if it did (for the dev server's log)
+     */
+    public record Started(String url, String token, boolean keyed, boolean already, Optional<String> restarted) {
+
+        public Started(String url, String token, boolean keyed, boolean already) {
+            this(url, token, keyed, already, Optional.empty());
+        }
 
         @Override
         public String toString() {
@@ -106,10 +120,10 @@ public final class StartVoiceHandler {
         }
     }
 
-    /** Starts (or finds) the broker for these allowed origins. */
+    /** Starts (or finds) a broker that allows {@code allowedOrigins}, or at least the asking page's origin. */
     @FunctionalInterface
     public interface Starter {
-        Started start(List<String> allowedOrigins) throws LaunchException;
+        Started start(List<String> allowedOrigins, String pageOrigin) throws LaunchException;
     }
 
     public StartVoiceHandler(Settings settings, Starter starter) {
@@ -134,12 +148,16 @@ public final class StartVoiceHandler {
                 refusal.message().replace("call the broker", "call /__start_voice"), hint));
     }
 
-    /** The real starter: {@link Launcher#start()} in this process's environment with VOICE_ALLOWED_ORIGINS set. */
-    public static Starter launcher(Consumer<String> progress) {
-        return origins -> {
-            LaunchResult result = new Launcher(LaunchEnvironment.current(Map.of("VOICE_ALLOWED_ORIGINS", String.join(",", origins))),
-                    progress).start();
-            return new Started(result.info().url(), result.info().token(), result.info().keyed(), result.already());
+    /**
+     * The real starter: a {@link Launcher} in this process's environment with VOICE_ALLOWED_ORIGINS set to the
+     * dev server's origins. A running broker is reused when it serves the asking page's origin with the same
+     * key and settings; {@code host} says where a new one runs.
+     */
+    public static Starter launcher(Consumer<String> progress, BrokerHost host) {
+        return (origins, pageOrigin) -> {
+            LaunchEnvironment environment = LaunchEnvironment.current(Map.of("VOICE_ALLOWED_ORIGINS", String.join(",", origins)));
+            LaunchResult result = new Launcher(environment, progress, host).start(List.of(pageOrigin));
+            return new Started(result.info().url(), result.info().token(), result.info().keyed(), result.already(), result.restartReason());
         };
     }
 
@@ -149,18 +167,19 @@ public final class StartVoiceHandler {
         if (refused.isPresent()) {
             return refusal(refused.get());
         }
-        return start();
+        return start(facts.all("origin").get(0));
     }
 
-    private Response start() {
+    private Response start(String pageOrigin) {
         try {
-            Started started = starter.start(settings.allowedOrigins());
+            Started started = starter.start(settings.allowedOrigins(), pageOrigin);
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("ok", true);
             body.put("url", started.url());
             body.put("token", started.token());
             body.put("keyed", started.keyed());
             body.put("already", started.already());
+            started.restarted().ifPresent(reason -> body.put("restarted", reason));
             return new Response(200, body, baseHeaders());
         } catch (LaunchException e) {
             return new Response(e.httpStatus(), e.body(), baseHeaders());
