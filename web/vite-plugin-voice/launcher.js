@@ -152,6 +152,10 @@ class WarmLauncher {
       this.#progress(line);
       return;
     }
+    if (message?.ready === true) {
+      this.#log.info(`[voice-broker] launcher ready (pid ${message.pid})`);
+      return;
+    }
     const done = this.#pending.get(message?.id);
     if (!done) return;
     const valid = Number.isInteger(message.status) && message.status >= 200 && message.status <= 599 &&

@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Set;
 import voicebroker.launcher.InProcessBroker;
+import voicebroker.startvoice.DevServerStarter;
 import voicebroker.startvoice.LauncherProtocol;
 import voicebroker.startvoice.LauncherService;
 import voicebroker.startvoice.StartVoiceHandler;
@@ -34,8 +35,9 @@ final class LauncherCommand {
         // Nothing else may write protocol lines: stray prints go to stderr.
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         InProcessBroker host = new InProcessBroker();
-        StartVoiceHandler.Starter starter = StartVoiceHandler.launcher(Command::progress, host);
+        DevServerStarter starter = new DevServerStarter(Command::progress, host);
         LauncherService service = new LauncherService(settings -> new StartVoiceHandler(settings, starter), protocol);
+        starter.warmUpInBackground();
         try {
             service.serve(new BufferedInputStream(System.in));
         } catch (IOException e) {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.BindException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
 import voicebroker.http.BrokerServer;
@@ -21,6 +22,7 @@ public final class InProcessBroker implements BrokerHost {
     private final long pid = ProcessHandle.current().pid();
     private BrokerServer server;
     private Path runtimeFile;
+    private RuntimeInfo running;
 
     public InProcessBroker() {
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "in-process-broker-shutdown"));
@@ -45,6 +47,7 @@ public final class InProcessBroker implements BrokerHost {
         }
         server = listening;
         runtimeFile = files.runtimeFile();
+        running = RuntimeInfo.read(runtimeFile).orElse(null);
         Log.info("voice-broker listening on " + listening.addresses() + " in the dev server's launcher (pid " + pid + "); upstream "
                 + config.base().api() + (config.keyed() ? " (key " + config.apiKey().get().masked() + ")" : " (no key: mints answer no_key)")
                 + "; allowed origins " + config.allowedOrigins());
@@ -72,5 +75,11 @@ public final class InProcessBroker implements BrokerHost {
         Log.info("voice-broker in the dev server's launcher (pid " + pid + ") stopped");
         server = null;
         runtimeFile = null;
+        running = null;
+    }
+
+    /** The broker running here, as its runtime file describes it, if one runs. */
+    public synchronized Optional<RuntimeInfo> running() {
+        return Optional.ofNullable(running);
     }
 }

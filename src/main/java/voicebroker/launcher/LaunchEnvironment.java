@@ -75,6 +75,20 @@ public final class LaunchEnvironment {
         }
     }
 
+    /**
+     * What the configuration depends on besides the variables: the {@code .env} file's size and modification
+     * time (or its absence), so a caller can tell cheaply that a configuration it parsed earlier still holds.
+     */
+    public static String dotEnvStamp() {
+        try {
+            java.nio.file.attribute.BasicFileAttributes attributes = java.nio.file.Files.readAttributes(Path.of(".env"),
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return attributes.size() + ":" + attributes.lastModifiedTime().toMillis();
+        } catch (java.io.IOException e) {
+            return "none";
+        }
+    }
+
     /** The variables merged with {@code .env} from the working directory, as ConfigLoader sees them. */
     public Map<String, String> withDotEnv() {
         return DotEnv.merged(variables, Path.of(".env"));

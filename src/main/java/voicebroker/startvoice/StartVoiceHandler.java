@@ -31,7 +31,6 @@ import voicebroker.guard.JsonContentTypeGuard;
 import voicebroker.guard.LoopbackPeerGuard;
 import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
-import voicebroker.launcher.BrokerHost;
 import voicebroker.launcher.LaunchEnvironment;
 import voicebroker.launcher.LaunchException;
 import voicebroker.launcher.LaunchResult;
@@ -149,14 +148,15 @@ public final class StartVoiceHandler {
     }
 
     /**
-     * The real starter: a {@link Launcher} in this process's environment with VOICE_ALLOWED_ORIGINS set to the
-     * dev server's origins. A running broker is reused when it serves the asking page's origin with the same
-     * key and settings; {@code host} says where a new one runs.
+     * The starter for a Java host that mounts {@link StartVoiceHttpHandler}: a {@link Launcher} in this process's
+     * environment with VOICE_ALLOWED_ORIGINS set to the host's origins, starting the broker as a background
+     * process that outlives the host. A running broker is reused when it serves the asking page's origin with
+     * the same key and settings. (The Vite plugin's launcher uses {@link DevServerStarter} instead.)
      */
-    public static Starter launcher(Consumer<String> progress, BrokerHost host) {
+    public static Starter launcher(Consumer<String> progress) {
         return (origins, pageOrigin) -> {
             LaunchEnvironment environment = LaunchEnvironment.current(Map.of("VOICE_ALLOWED_ORIGINS", String.join(",", origins)));
-            LaunchResult result = new Launcher(environment, progress, host).start(List.of(pageOrigin));
+            LaunchResult result = new Launcher(environment, progress).start(List.of(pageOrigin));
             return new Started(result.info().url(), result.info().token(), result.info().keyed(), result.already(), result.restartReason());
         };
     }
