@@ -71,6 +71,22 @@ final class DevServer implements AutoCloseable {
         return output.toString();
     }
 
+    /** Waits until the dev server printed a line matching {@code pattern}; answers its first match. */
+    java.util.regex.Matcher awaitOutput(java.util.regex.Pattern pattern, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            java.util.regex.Matcher match = pattern.matcher(output);
+            if (match.find()) {
+                return match;
+            }
+            if (!process.isAlive()) {
+                throw new AssertionError("vite exited " + process.exitValue() + ": " + output);
+            }
+            sleep(50);
+        }
+        throw new AssertionError("vite did not print " + pattern + " within " + timeout + ": " + output);
+    }
+
     private void awaitListening(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
