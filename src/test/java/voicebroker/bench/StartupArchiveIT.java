@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import voicebroker.launcher.StartupArchive;
+import voicebroker.startup.StartupArchive;
 
 /**
  * The start-up archive on a private copy of the repository layout ({@code target/voice-broker.jar},
