@@ -24,7 +24,10 @@ final class Command {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = Main.EXIT_CONFIG;
     static final int EXIT_NOT_RUNNING = 3;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: only --json output needs it, and setting up an object mapper is not free. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private Command() {
     }
@@ -91,7 +94,7 @@ final class Command {
 
     static void printJson(Object value) {
         try {
-            System.out.println(JSON.writeValueAsString(value));
+            System.out.println(Json.MAPPER.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("maps of plain values always serialize", e);
         }
