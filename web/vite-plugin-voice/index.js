@@ -223,6 +223,7 @@ export default function voiceBroker(options = {}) {
           method: req.method,
           peer: req.socket?.remoteAddress ?? null,
           peerPort: req.socket?.remotePort ?? null,
+          localAddress: req.socket?.localAddress ?? null,
           localPort: req.socket?.localPort ?? null,
           headers: distinctHeaders(req),
           body,

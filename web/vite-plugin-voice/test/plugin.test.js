@@ -145,6 +145,7 @@ describe("voiceBroker plugin on a real Vite dev server", () => {
     assert.equal(input.request.method, "POST");
     assert.match(input.request.peer, /^(::ffff:)?127\.0\.0\.1$/);
     assert.ok(Number.isInteger(input.request.peerPort), "the peer's port, for the launcher's same-user check");
+    assert.match(input.request.localAddress, /^(::ffff:)?127\.0\.0\.1$/);
     assert.equal(input.request.localPort, port);
     assert.deepEqual(input.request.headers.host, [`127.0.0.1:${port}`]);
     assert.deepEqual(input.request.headers.origin, [`http://127.0.0.1:${port}`]);

@@ -70,7 +70,7 @@ public final class Main {
                                                   stdout (see LauncherProtocol); ends when stdin closes
                   help                            this text
                 Configuration comes from the environment and ./.env (see README.md); VOICE_JAVA picks the java that
-                runs the broker, VOICE_START_TIMEOUT the seconds 'start' waits for it (default 15).
+                runs this command and the broker, VOICE_START_TIMEOUT the seconds 'start' waits for it (default 15).
                 Results go to stdout, progress and errors to stderr. Exit codes:
                   0  done (stop: also when nothing was running)
                   1  failed: the broker did not start or stop, refused the mint, does not answer, or a doctor check failed

@@ -21,7 +21,7 @@ import java.util.Optional;
  * <pre>{@code
  * {"id": 7,
  *  "config": {"allowedOrigins": [...], "allowedHosts": [...], "dashboardTokenHeader": str|null, "dashboardTokenFile": str|null},
- *  "request": {"method": "POST", "peer": "127.0.0.1", "peerPort": 51234, "localPort": 5173,
+ *  "request": {"method": "POST", "peer": "127.0.0.1", "peerPort": 51234, "localAddress": "127.0.0.1", "localPort": 5173,
  *              "headers": {"host": ["localhost:5173"], ...}, "body": "<raw string>", "bodyTooLarge": false}}
  * }</pre>
  * Its answer: {@code {"id": 7, "status": 200, "body": {...}, "headers": {...}}}. {@code config} is the plugin's
