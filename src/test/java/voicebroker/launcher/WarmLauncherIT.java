@@ -156,6 +156,18 @@ class WarmLauncherIT {
     }
 
     @Test
+    void voiceStopFromAShellStopsTheDevServersBrokerByEndingItsLauncher() throws Exception {
+        launcher.ask(click(DEV_ORIGIN, "{}"));
+
+        VoiceCli.Run stop = voice.run("stop");
+
+        assertEquals(0, stop.exit(), stop::toString);
+        assertTrue(stop.stdout().contains("stopped (pid " + launcher.pid()), stop::toString);
+        assertFalse(launcher.process().isAlive(), "the launcher that held the broker is gone");
+        assertFalse(Files.exists(voice.runtimeFilePath()));
+    }
+
+    @Test
     void aBrokerFromAShellIsReusedWhenItServesThePageAndReplacedWhenItsKeyDiffers() throws Exception {
         assertEquals(0, voice.run("start").exit());
         long shellBroker = voice.runtimeFile().orElseThrow().path("pid").asLong();
