@@ -228,7 +228,31 @@ class LauncherLifecycleIT {
             VoiceCli.Run status = run("status");
             assertEquals(3, status.exit(), status::toString);
             assertTrue(status.stdout().contains("held by another program"), status::toString);
+            assertFalse(status.stdout().contains("Start it with"), "starting cannot help while another program holds the port: " + status);
+            assertTrue(status.stdout().contains("VOICE_PORT"), status::toString);
         }
+    }
+
+    @Test
+    void stopStatusAndMintWorkOnARunningBrokerWhenTheEnvironmentHasAConfigurationError() {
+        long pid = run("start", "--json").json().path("pid").asLong();
+        Map<String, String> broken = Map.of("VOICE_SECRET_TTL", "soon");
+
+        VoiceCli.Run status = record(voice.runWithEnv(broken, "status"));
+        assertEquals(0, status.exit(), status::toString);
+        assertTrue(status.stderr().contains("warning") && status.stderr().contains("VOICE_SECRET_TTL"), status::toString);
+        assertTrue(status.stdout().contains("pid      " + pid), status::toString);
+
+        VoiceCli.Run mint = record(voice.runWithEnv(broken, "mint"));
+        assertEquals(0, mint.exit(), mint::toString);
+        assertTrue(mint.stderr().contains("VOICE_SECRET_TTL"), mint::toString);
+
+        VoiceCli.Run stop = record(voice.runWithEnv(broken, "stop"));
+        assertEquals(0, stop.exit(), stop::toString);
+        assertTrue(stop.stdout().contains("stopped (pid " + pid), stop::toString);
+
+        VoiceCli.Run start = record(voice.runWithEnv(broken, "start"));
+        assertEquals(2, start.exit(), "start still refuses to start what it cannot configure: " + start);
     }
 
     @Test
