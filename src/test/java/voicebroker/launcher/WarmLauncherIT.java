@@ -127,6 +127,23 @@ class WarmLauncherIT {
     }
 
     @Test
+    void wrongDashboardTokensAreThrottledAcrossRequestsAndStartNothing() throws Exception {
+        java.nio.file.Path tokenFile = voice.home.resolve("dashboard-token");
+        Files.writeString(tokenFile, "the-dashboard-token-0123456789abcdef");
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 15; i++) {
+            ObjectNode wrong = click(DEV_ORIGIN, "{}");
+            ((ObjectNode) wrong.path("config")).put("dashboardTokenHeader", "x-dashboard-token").put("dashboardTokenFile", tokenFile.toString());
+            ((ObjectNode) wrong.path("request").path("headers")).putArray("x-dashboard-token").add("wrong-token-" + i);
+            statuses.add(launcher.ask(wrong).path("status").asInt());
+        }
+        assertEquals(401, statuses.get(0), statuses::toString);
+        assertEquals(429, statuses.get(statuses.size() - 1), "later failures are throttled, counted across requests: " + statuses);
+        assertFalse(Files.exists(voice.runtimeFilePath()), "no broker was started");
+        assertEquals(0, children(), "no process was started");
+    }
+
+    @Test
     void concurrentColdClicksMakeOneBroker() throws Exception {
         List<CompletableFuture<JsonNode>> clicks = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
