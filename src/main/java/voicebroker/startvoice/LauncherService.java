@@ -43,20 +43,23 @@ public final class LauncherService {
         workers.shutdown();
     }
 
+    /** Every line gets an answer, whatever happens: the dev server is waiting for one. */
     private byte[] answer(byte[] line) {
-        LauncherProtocol.Input input;
         try {
-            input = LauncherProtocol.parse(line);
+            LauncherProtocol.Input input = LauncherProtocol.parse(line);
+            StartVoiceHandler handler = bySettings.computeIfAbsent(input.settings(), handlers);
+            return LauncherProtocol.render(Optional.of(input.id()), handler.handle(input.request()));
         } catch (LauncherProtocol.ProtocolException e) {
-            return LauncherProtocol.render(LauncherProtocol.idOf(line), protocolError(e.getMessage()));
+            return LauncherProtocol.render(LauncherProtocol.idOf(line), failure("the dev server plugin sent a request the launcher "
+                    + "cannot read: " + e.getMessage() + ".", "use the voice-broker plugin and launcher of the same version."));
+        } catch (RuntimeException e) {
+            return LauncherProtocol.render(LauncherProtocol.idOf(line), failure("the launcher failed unexpectedly ("
+                    + e.getClass().getSimpleName() + ").", "see the dev server's log; './voice doctor' checks every precondition."));
         }
-        StartVoiceHandler handler = bySettings.computeIfAbsent(input.settings(), handlers);
-        return LauncherProtocol.render(Optional.of(input.id()), handler.handle(input.request()));
     }
 
-    private static StartVoiceHandler.Response protocolError(String problem) {
-        LaunchException failed = LaunchException.failed("the dev server plugin sent a request the launcher cannot read: " + problem + ".",
-                "use the voice-broker plugin and launcher of the same version.");
+    private static StartVoiceHandler.Response failure(String message, String hint) {
+        LaunchException failed = LaunchException.failed(message, hint);
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json; charset=utf-8");
         headers.put("Cache-Control", "no-store");
