@@ -116,22 +116,37 @@ class WarmLauncher {
     );
   }
 
-  /** Sends one request; resolves {status, body} as the launcher answered, or a 500 launcher_failed. Never rejects. */
+  /**
+   * Sends one request; resolves {status, body} as the launcher answered, or a 500 launcher_failed. Never rejects.
+   * A request still unanswered when its launcher ends (stopped by `voice stop`, say) goes once to a new launcher:
+   * asking to start or find the broker twice is the same as asking once.
+   */
   request(input, timeoutMs) {
-    this.start();
-    const id = this.#nextId++;
     return new Promise((resolve) => {
       const signal = AbortSignal.timeout(timeoutMs);
+      let id;
+      let resent = false;
       const done = (answer) => {
         signal.removeEventListener("abort", onTimeout);
         this.#pending.delete(id);
         resolve(answer);
       };
+      const send = () => {
+        this.start();
+        id = this.#nextId++;
+        this.#pending.set(id, { done, orphaned });
+        this.#child?.stdin.write(JSON.stringify({ id, ...input }) + "\n");
+      };
+      const orphaned = (failure) => {
+        this.#pending.delete(id);
+        if (resent || this.#closing) return done(failure);
+        resent = true;
+        send();
+      };
       const onTimeout = () =>
         done(this.#failed(`${this.#name} launcher did not answer within ${Math.round(timeoutMs / 1000)} s`));
       signal.addEventListener("abort", onTimeout, { once: true });
-      this.#pending.set(id, done);
-      this.#child?.stdin.write(JSON.stringify({ id, ...input }) + "\n");
+      send();
     });
   }
 
@@ -156,7 +171,7 @@ class WarmLauncher {
       this.#log.info(`[voice-broker] launcher ready (pid ${message.pid})`);
       return;
     }
-    const done = this.#pending.get(message?.id);
+    const done = this.#pending.get(message?.id)?.done;
     if (!done) return;
     const valid = Number.isInteger(message.status) && message.status >= 200 && message.status <= 599 &&
       message.body && typeof message.body === "object" && !Array.isArray(message.body);
@@ -173,10 +188,12 @@ class WarmLauncher {
     if (this.#child !== child) return;
     this.#child = null;
     const failure = this.#failed(why);
-    for (const done of [...this.#pending.values()]) done(failure);
-    if (this.#closing) return;
-    this.#log.warn(`[voice-broker] ${failure.body.message}${failure.body.stderr ? `:\n${failure.body.stderr}` : ""}`);
-    if (Date.now() - this.#startedAt >= HEALTHY_LIFETIME_MS) this.start();
+    if (!this.#closing) {
+      this.#log.warn(`[voice-broker] ${failure.body.message}${failure.body.stderr ? `:\n${failure.body.stderr}` : ""}`);
+    }
+    const orphans = [...this.#pending.values()];
+    if (orphans.length === 0 && !this.#closing && Date.now() - this.#startedAt >= HEALTHY_LIFETIME_MS) this.start();
+    for (const { orphaned } of orphans) orphaned(failure);
   }
 
   #failed(message) {

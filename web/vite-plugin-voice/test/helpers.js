@@ -89,6 +89,12 @@ readline.createInterface({ input: process.stdin }).on("line", (line) => {
       return say({ id, status: "two hundred", body: ok });
     case "hang":
       return;
+    case "die-once": {
+      const died = path.join(__dirname, "died-once");
+      if (fs.existsSync(died)) return say({ id, status: 200, body: ok });
+      fs.writeFileSync(died, "");
+      process.exit(0);
+    }
     case "crash":
       process.stderr.write("\\x1b[0m\\x1b[31mjava.lang.IllegalStateException: boom with OPENAI_API_KEY=" + process.env.OPENAI_API_KEY + " and secret ek_abcDEF123456 Bearer sometoken123\\n");
       process.exit(3);

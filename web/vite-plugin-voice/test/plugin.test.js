@@ -289,14 +289,26 @@ describe("voiceBroker plugin on a real Vite dev server", () => {
     assert.match(res.json.message, /did not answer within/);
   });
 
+  test("a request whose launcher ends before answering goes once to a new launcher", async () => {
+    setMode("die-once");
+    const spawned = spawns().length;
+    const res = await post(port, {});
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    assert.equal(res.json.ok, true);
+    assert.equal(spawns().length, spawned + 1, "one new launcher answered it");
+    setMode("ok");
+  });
+
   test("concurrent clicks go to the one launcher", async () => {
     setMode("ok");
+    const launchers = spawns().length;
     const before = records().length;
     const answers = await Promise.all([post(port, {}), post(port, {}), post(port, {})]);
     assert.deepEqual(answers.map((a) => a.status), [200, 200, 200]);
     assert.equal(records().length, before + 3);
     assert.equal(new Set(records().slice(-3).map((r) => r.input.id)).size, 3, "each request has its own id");
-    assert.equal(spawns().length, 1);
+    assert.equal(new Set(records().slice(-3).map((r) => r.pid)).size, 1, "all went to one launcher");
+    assert.equal(spawns().length, launchers, "no launcher was started for them");
   });
 
   test("a crashing launcher gives 500 launcher_failed with a redacted stderr tail, and the next click starts a new one", async () => {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import voicebroker.launcher.LaunchException;
@@ -26,6 +27,8 @@ public final class LauncherService {
     private final Map<StartVoiceHandler.Settings, StartVoiceHandler> bySettings = new ConcurrentHashMap<>();
     private final OutputStream out;
     private final ExecutorService workers = Executors.newCachedThreadPool(daemonThreads());
+    /** Set when this process begins to exit: an answer now could name a broker that is closing with it. */
+    private final AtomicBoolean exiting = new AtomicBoolean();
 
     /** @param handlers makes the handler for one set of the plugin's settings (called once per distinct settings) */
     public LauncherService(Function<StartVoiceHandler.Settings, StartVoiceHandler> handlers, OutputStream out) {
@@ -35,12 +38,24 @@ public final class LauncherService {
 
     /** Says it is ready, then serves every line of {@code in}; returns when the input ends (the dev server went away). */
     public void serve(InputStream in) throws IOException {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> exiting.set(true), "launcher-exiting"));
         write(LauncherProtocol.ready(ProcessHandle.current().pid()));
         for (Optional<byte[]> line = readLine(in); line.isPresent(); line = readLine(in)) {
             byte[] request = line.get();
-            workers.execute(() -> write(answer(request)));
+            workers.execute(() -> answerUnlessExiting(request));
         }
         workers.shutdown();
+    }
+
+    /**
+     * Requests still unanswered when this process exits get no answer from it: the plugin sends them once more to
+     * the launcher it starts next.
+     */
+    private void answerUnlessExiting(byte[] request) {
+        byte[] answer = answer(request);
+        if (!exiting.get()) {
+            write(answer);
+        }
     }
 
     /** Every line gets an answer, whatever happens: the dev server is waiting for one. */
