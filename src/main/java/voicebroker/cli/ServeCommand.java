@@ -92,6 +92,11 @@ final class ServeCommand {
     }
 
     private static void logStartup(BrokerConfig config, BrokerServer server, Path runtimeFile) {
+        if (!config.bindBeyondLoopback().isEmpty()) {
+            // Loud on purpose: this mode exists only so tests can prove the peer guard.
+            Log.warn("UNSAFE: LISTENING BEYOND LOOPBACK on " + config.bindBeyondLoopback() + " (VOICE_UNSAFE_TEST_BIND=1): the port is "
+                    + "reachable from the network; peers off this machine are refused, but this mode is for tests only");
+        }
         Log.info("voice-broker listening on " + server.addresses() + "; upstream " + config.base().api()
                 + (config.keyed() ? " (key " + config.apiKey().get().masked() + ")" : " (no key: mints answer no_key)"));
         Log.info("allowed origins " + config.allowedOrigins() + "; models " + config.models() + "; modes "

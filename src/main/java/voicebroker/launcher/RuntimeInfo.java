@@ -66,6 +66,7 @@ public record RuntimeInfo(Path file, long pid, String url, String token, Optiona
         contents.put("keyed", config.keyed());
         contents.put("base", config.base().rootString());
         contents.put("allowed_origins", config.allowedOrigins());
+        contents.put("beyond_loopback", config.bindBeyondLoopback());
         contents.put("started_at", Instant.now().toString());
         contents.put("started_by", startedBy);
         contents.put("salt", salt);

@@ -36,17 +36,27 @@ class WarmLauncherIT {
     private static final String DEV_ORIGIN = "http://localhost:5173";
     private static final List<String> DEV_ORIGINS = List.of(DEV_ORIGIN, "http://127.0.0.1:5173", "http://[::1]:5173");
     private static FakeOpenAi fake;
+    /** A real loopback connection of this test's user, standing for the browser's connection to the dev server. */
+    private static ServerSocket devServer;
+    private static java.net.Socket browser;
+    private static java.net.Socket accepted;
     private VoiceCli voice;
     private WarmLauncher launcher;
 
     @BeforeAll
-    static void startFake() {
+    static void startFake() throws java.io.IOException {
         fake = FakeOpenAi.http().start();
+        devServer = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        browser = new java.net.Socket(InetAddress.getByName("127.0.0.1"), devServer.getLocalPort());
+        accepted = devServer.accept();
     }
 
     @AfterAll
-    static void stopFake() {
+    static void stopFake() throws java.io.IOException {
         fake.close();
+        accepted.close();
+        browser.close();
+        devServer.close();
     }
 
     @BeforeEach
@@ -73,6 +83,9 @@ class WarmLauncherIT {
         ObjectNode request = input.putObject("request");
         request.put("method", "POST");
         request.put("peer", "::ffff:127.0.0.1");
+        request.put("peerPort", accepted.getPort());
+        request.put("localAddress", "127.0.0.1");
+        request.put("localPort", accepted.getLocalPort());
         ObjectNode headers = request.putObject("headers");
         headers.putArray("host").add("localhost:5173");
         headers.putArray("origin").add(origin);
