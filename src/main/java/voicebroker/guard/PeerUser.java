@@ -29,6 +29,12 @@ public final class PeerUser {
     private static final String TIME_WAIT = "06";
     private static final String LISTEN = "0A";
     private final Path procNet;
+    /**
+     * Where the last IPv4 caller was found: an IPv4 socket shows in {@code tcp}, a dual-stack one (most Java
+     * clients) in {@code tcp6}. Each read walks the kernel's whole connection hash, so looking first where the
+     * last one was saves a walk; both tables are still read before a caller counts as not found.
+     */
+    private volatile boolean lastIpv4CallerWasDualStack;
 
     /** The tables of the running system. */
     public static PeerUser system() {
@@ -47,20 +53,31 @@ public final class PeerUser {
 
     /**
      * The uid owning the socket at {@code peer} that is connected to {@code local}, or empty when no live socket
-     * matches (the caller already went away, or another namespace). Reads {@code tcp} only for an IPv4 peer and
-     * falls back to {@code tcp6} (a dual-stack client shows there as {@code ::ffff:a.b.c.d}); {@code tcp6} only
-     * for an IPv6 peer.
+     * matches (the caller already went away, or another namespace). An IPv6 peer is looked up in {@code tcp6}
+     * only; an IPv4 peer in {@code tcp} and {@code tcp6} (a dual-stack client shows there as
+     * {@code ::ffff:a.b.c.d}), first in the one where the last IPv4 caller was found, the other only if needed.
      */
     public OptionalInt uidOf(InetSocketAddress peer, InetSocketAddress local) {
         InetAddress peerAddress = LoopbackPeerGuard.unmapped(peer.getAddress());
         InetAddress localAddress = LoopbackPeerGuard.unmapped(local.getAddress());
-        if (peerAddress instanceof Inet4Address && localAddress instanceof Inet4Address) {
-            OptionalInt v4 = find("tcp", endpoint(peerAddress.getAddress(), peer.getPort()), endpoint(localAddress.getAddress(), local.getPort()));
-            if (v4.isPresent()) {
-                return v4;
+        if (!(peerAddress instanceof Inet4Address && localAddress instanceof Inet4Address)) {
+            return inTable(true, peerAddress, peer.getPort(), localAddress, local.getPort());
+        }
+        boolean dualStackFirst = lastIpv4CallerWasDualStack;
+        OptionalInt uid = inTable(dualStackFirst, peerAddress, peer.getPort(), localAddress, local.getPort());
+        if (uid.isEmpty()) {
+            uid = inTable(!dualStackFirst, peerAddress, peer.getPort(), localAddress, local.getPort());
+            if (uid.isPresent()) {
+                lastIpv4CallerWasDualStack = !dualStackFirst;
             }
         }
-        return find("tcp6", endpoint(as16(peerAddress), peer.getPort()), endpoint(as16(localAddress), local.getPort()));
+        return uid;
+    }
+
+    /** Looks in {@code tcp6} (addresses as IPv6, IPv4 ones mapped) or in {@code tcp}. */
+    private OptionalInt inTable(boolean tcp6, InetAddress peer, int peerPort, InetAddress local, int localPort) {
+        return tcp6 ? find("tcp6", endpoint(as16(peer), peerPort), endpoint(as16(local), localPort))
+                : find("tcp", endpoint(peer.getAddress(), peerPort), endpoint(local.getAddress(), localPort));
     }
 
     private OptionalInt find(String table, String wantedLocal, String wantedRemote) {

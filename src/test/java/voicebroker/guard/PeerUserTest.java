@@ -76,6 +76,17 @@ class PeerUserTest {
     }
 
     @Test
+    void ipv4CallersAreFoundInEitherTableWhicheverWasLookedAtFirst() throws Exception {
+        PeerUser users = tables(TCP, TCP6);
+        for (int round = 0; round < 2; round++) {
+            assertEquals(OptionalInt.of(1000), users.uidOf(at("127.0.0.1", 50002), at("127.0.0.1", 8099)), "dual-stack, in tcp6");
+            assertEquals(OptionalInt.of(65534), users.uidOf(at("127.0.0.1", 54321), at("127.0.0.1", 8099)), "IPv4 socket, in tcp");
+            assertEquals(OptionalInt.of(1000), users.uidOf(at("127.0.0.1", 50002), at("127.0.0.1", 8099)), "dual-stack again");
+            assertEquals(OptionalInt.empty(), users.uidOf(at("127.0.0.1", 60000), at("127.0.0.1", 8099)), "in neither");
+        }
+    }
+
+    @Test
     void withoutTheTablesThePlatformIsNotSupported() throws Exception {
         PeerUser none = tables(null, null);
         assertFalse(none.supported());
