@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import voicebroker.startup.ArchiveKey.Jdk;
 
 /**
@@ -164,6 +166,25 @@ final class ArchiveCreator {
             }
         } catch (IOException | RuntimeException e) {
             // stale files only cost disk space
+        }
+        removeAbandoned(dir);
+    }
+
+    /**
+     * Deletes the temporary files of creators that were killed before they could clean up: each is named
+     * {@code .<archive>.<pid>.<suffix>}, and a pid that no longer runs will never finish its file.
+     */
+    private static void removeAbandoned(Path dir) {
+        Pattern temp = Pattern.compile("\\." + Pattern.quote(ArchiveKey.PREFIX) + ".*\\.(\\d+)\\.(tmp|aotconf|ok\\.tmp)");
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "." + ArchiveKey.PREFIX + "*")) {
+            for (Path file : files) {
+                Matcher match = temp.matcher(file.getFileName().toString());
+                if (match.matches() && ProcessHandle.of(Long.parseLong(match.group(1))).filter(ProcessHandle::isAlive).isEmpty()) {
+                    Files.deleteIfExists(file);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // abandoned files only cost disk space
         }
     }
 
