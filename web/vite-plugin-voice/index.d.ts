@@ -58,7 +58,8 @@ export function redactSecrets(text: unknown, literals?: string[]): string;
 export function findVoiceCommand(startDir: string): string | null;
 export function loopbackOrigins(port: number, protocol?: "http" | "https"): { allowedOrigins: string[]; allowedHosts: string[] };
 export function runLauncher(options: {
-  command: string;
+  /** The `voice` script, or a fixed argv such as `[java, "-jar", jar]`; "start-request" is appended. */
+  command: string | string[];
   cwd: string;
   env: Record<string, string | undefined>;
   input: LauncherInput;

@@ -10,6 +10,8 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { findBrokerJar, jarCommand } from "./broker-jar.js";
+import { launcherEnv } from "./dashboard-env.js";
 
 export const DEFAULT_ENDPOINT = "/__start_voice";
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -221,11 +223,12 @@ function distinctHeaders(req) {
  */
 export function runLauncher({ command, cwd, env, input, timeoutMs = DEFAULT_LAUNCHER_TIMEOUT_MS }) {
   const literals = secretLiterals(env);
-  const name = path.basename(command);
+  const [file, ...lead] = [].concat(command); // a path, or [java, ..., "-jar", jar] from broker-jar.js
+  const name = path.basename(lead.at(-1) ?? file);
   return new Promise((resolve) => {
     let child;
     try {
-      child = spawn(command, ["start-request"], {
+      child = spawn(file, [...lead, "start-request"], {
         cwd,
         env,
         shell: false,
@@ -368,11 +371,15 @@ export default function voiceBroker(options = {}) {
   const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
   const launcherTimeoutMs = options.launcherTimeoutMs ?? DEFAULT_LAUNCHER_TIMEOUT_MS;
   let root = process.cwd();
+  let envWhere = { envDir: root, mode: "development" };
   let foundCommand = null;
 
   function resolveCommand() {
     if (options.voiceCommand) return path.resolve(root, options.voiceCommand);
-    if (!foundCommand) foundCommand = findVoiceCommand(root);
+    if (!foundCommand) {
+      const installed = findBrokerJar(); // the jar of the npm package @voice-broker/broker, else a checkout's ./voice
+      foundCommand = installed ? jarCommand(installed) : findVoiceCommand(root);
+    }
     return foundCommand;
   }
 
@@ -382,6 +389,7 @@ export default function voiceBroker(options = {}) {
 
     configResolved(config) {
       root = config.root;
+      envWhere = { envDir: config.envDir === false ? null : (config.envDir ?? root), mode: config.mode };
     },
 
     configureServer(server) {
@@ -440,8 +448,9 @@ export default function voiceBroker(options = {}) {
           },
           request,
         };
-        const env = { ...process.env, ...(options.env || {}), VOICE_ALLOWED_ORIGINS: allowedOrigins.join(",") };
-        const answer = await runLauncher({ command, cwd: path.dirname(command), env, input, timeoutMs: launcherTimeoutMs });
+        const env = launcherEnv(envWhere, process.env, { ...(options.env || {}), VOICE_ALLOWED_ORIGINS: allowedOrigins.join(",") });
+        const cwd = Array.isArray(command) ? root : path.dirname(command);
+        const answer = await runLauncher({ command, cwd, env, input, timeoutMs: launcherTimeoutMs });
         if (answer.body?.error === "launcher_failed") {
           logger.warn(`[voice-broker] ${answer.body.message}${answer.body.stderr ? `\n${answer.body.stderr}` : ""}`, { timestamp: true });
         } else if (answer.status === 200 && answer.body?.ok === true && typeof answer.body.url === "string") {
