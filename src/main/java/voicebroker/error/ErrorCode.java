@@ -20,7 +20,7 @@ public enum ErrorCode {
     NO_KEY(503, "The broker has no OpenAI API key.",
             "Set OPENAI_API_KEY in the broker's environment or its .env file, then restart it ('./voice stop && ./voice start')."),
     KEY_FROM_BROWSER(400, "API keys are never accepted from a request.",
-            "Remove 'key' from the request; the key lives only in the broker's environment (OPENAI_API_KEY or .env)."),
+            "Remove the key field from the request; the key lives only in the broker's environment (OPENAI_API_KEY or .env)."),
     BAD_JSON(400, "The request body is not a JSON object.",
             "Send a JSON object, e.g. {\"voice\":\"marin\"}."),
     INVALID_REQUEST(400, "The request has a field the broker does not accept.",
