@@ -42,6 +42,8 @@ public final class Main {
                 return DoctorCommand.run(rest);
             case "start-request":
                 return StartRequestCommand.run(rest);
+            case "install-service":
+                return InstallServiceCommand.run(rest);
             case "help":
             case "--help":
             case "-h":
@@ -66,6 +68,9 @@ public final class Main {
                   doctor                          check every precondition (java, key, base, port, runtime dir,
                                                   upstream DNS and TLS) without minting or sending the key
                   serve                           run the broker in the foreground
+                  install-service [--origins O1,O2] [--platform systemd|launchd]
+                                                  keep the broker running as a user service (systemd user
+                                                  unit or launchd agent) for a built dashboard
                   start-request                   the dev server plugin's protocol: one JSON request on stdin,
                                                   one JSON response on stdout (see StartRequestProtocol)
                   help                            this text
