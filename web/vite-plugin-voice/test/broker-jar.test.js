@@ -6,7 +6,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
-import { findBrokerJar, jarCommand, javaBinary } from "../broker-jar.js";
+import { findBrokerJar, jarCommand } from "../broker-jar.js";
 import { tempDir } from "./helpers.js";
 
 const brokerPackage = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../broker");
@@ -29,14 +29,17 @@ describe("findBrokerJar", () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  test("resolves @voice-broker/broker from where the plugin is installed", () => {
+  test("resolves @voice-broker/broker from where the plugin is installed, and runs its jar with a fixed argv", () => {
     const app = path.join(dir, "installed");
     const pkg = projectWithBroker(app);
     const from = pathToFileURL(path.join(app, "node_modules", "@voice-broker", "vite-plugin", "broker-jar.js")).href;
     const found = findBrokerJar(from);
     assert.equal(found.jar, path.join(pkg, "lib", "voice-broker.jar"));
-    assert.equal(found.argsFile, path.join(pkg, "jvm", "broker.args"));
     assert.equal(found.version, JSON.parse(fs.readFileSync(path.join(brokerPackage, "package.json"), "utf8")).version);
+    assert.deepEqual(jarCommand(found, { VOICE_JAVA: "/j/java" }),
+      ["/j/java", `@${path.join(pkg, "jvm", "broker.args")}`, "-jar", path.join(pkg, "lib", "voice-broker.jar")]);
+    fs.rmSync(path.join(pkg, "jvm"), { recursive: true });
+    assert.deepEqual(jarCommand(found, { VOICE_JAVA: "/j/java" }), ["/j/java", "-jar", path.join(pkg, "lib", "voice-broker.jar")]);
   });
 
   test("not installed, or installed without its jar (a checkout): null, so the plugin falls back to ./voice", () => {
@@ -50,7 +53,8 @@ describe("findBrokerJar", () => {
 });
 
 describe("the java that runs it", () => {
-  test("VOICE_JAVA, else JAVA_HOME's java, else java from PATH", () => {
+  test("VOICE_JAVA, else JAVA_HOME's java, else java from PATH", async () => {
+    const { javaBinary } = await import("../../broker/index.js");
     const home = tempDir("voice-jdk-");
     try {
       fs.mkdirSync(path.join(home, "bin"));
@@ -62,11 +66,5 @@ describe("the java that runs it", () => {
     } finally {
       fs.rmSync(home, { recursive: true, force: true });
     }
-  });
-
-  test("the argv is fixed: java, the options file, -jar and the jar", () => {
-    const found = { jar: "/p/lib/voice-broker.jar", argsFile: "/p/jvm/broker.args" };
-    assert.deepEqual(jarCommand(found, { VOICE_JAVA: "/j/java" }), ["/j/java", "@/p/jvm/broker.args", "-jar", "/p/lib/voice-broker.jar"]);
-    assert.deepEqual(jarCommand({ ...found, argsFile: null }, { VOICE_JAVA: "/j/java" }), ["/j/java", "-jar", "/p/lib/voice-broker.jar"]);
   });
 });

@@ -70,6 +70,8 @@ class PackedNpmInstallIT {
             assertFalse(Files.isSymbolicLink(installed), "@voice-broker/" + name + " is a copy from its tarball, not a link");
             assertFalse(installed.toRealPath().startsWith(Installs.root()), "nothing resolves into the repository");
         }
+        String help = Installs.run(app, Map.of(), NPM_TIMEOUT, app.resolve("node_modules/.bin/voice-broker").toString(), "help");
+        assertTrue(help.contains("install-service"), "npx voice-broker runs the packaged jar: " + help);
 
         int brokerPort = BrokerProcess.freePort();
         Map<String, String> env = Map.of("VOICE_PORT", String.valueOf(brokerPort), "VOICE_RUNTIME_DIR", runtimeDir.toString());
