@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -25,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import voicebroker.testkit.BrokerProcess;
 import voicebroker.testkit.FakeOpenAi;
+import voicebroker.testkit.Processes;
 import voicebroker.testkit.RawHttp;
 
 /**
@@ -110,12 +107,8 @@ class MavenJavaHostIT {
     }
 
     @AfterEach
-    void stopEverything() throws IOException {
-        try (var files = Files.list(runtimeDir)) {
-            for (Path file : files.filter(p -> p.getFileName().toString().matches("broker-\\d+\\.json")).toList()) {
-                ProcessHandle.of(JSON.readTree(file.toFile()).path("pid").asLong()).ifPresent(ProcessHandle::destroy);
-            }
-        }
+    void stopEverything() {
+        Processes.stopBrokersIn(runtimeDir);
         if (host != null) {
             host.destroyForcibly();
         }
@@ -174,7 +167,7 @@ class MavenJavaHostIT {
         ProcessBuilder builder = new ProcessBuilder(argv);
         builder.environment().putAll(env);
         Process process = builder.redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        awaitLine(process, "listening on " + args[0]);
+        assertEquals("listening on " + args[0], Processes.firstLine(process, Duration.ofSeconds(60)));
         return process;
     }
 
@@ -203,15 +196,4 @@ class MavenJavaHostIT {
         return Path.of(System.getProperty("java.home"), "bin", name).toString();
     }
 
-    private static void awaitLine(Process process, String expected) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        String line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(60, TimeUnit.SECONDS);
-        assertEquals(expected, line);
-    }
 }

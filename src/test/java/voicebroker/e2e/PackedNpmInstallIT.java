@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import voicebroker.testkit.BrokerProcess;
 import voicebroker.testkit.FakeOpenAi;
+import voicebroker.testkit.Processes;
 import voicebroker.testkit.RecordedRequest;
 
 /**
@@ -46,12 +47,8 @@ class PackedNpmInstallIT {
     }
 
     @AfterEach
-    void stopEverything() throws IOException {
-        try (var files = Files.list(runtimeDir)) {
-            for (Path file : files.filter(p -> p.getFileName().toString().matches("broker-\\d+\\.json")).toList()) {
-                ProcessHandle.of(JSON.readTree(file.toFile()).path("pid").asLong()).ifPresent(ProcessHandle::destroy);
-            }
-        }
+    void stopEverything() {
+        Processes.stopBrokersIn(runtimeDir);
         fake.close();
     }
 

@@ -4,20 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +21,7 @@ import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 import voicebroker.testkit.BrokerProcess;
 import voicebroker.testkit.FakeOpenAi;
+import voicebroker.testkit.Processes;
 import voicebroker.testkit.RawHttp;
 
 /**
@@ -174,17 +171,9 @@ class InstallServiceIT {
                 .header("Authorization", "Bearer " + token).header("Content-Type", "application/json").body("{}").send("127.0.0.1", port);
     }
 
-    private static void awaitReady(Process broker) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(broker.getInputStream(), StandardCharsets.UTF_8));
-        String line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (IOException e) {
-                return null;
-            }
-        }).get(60, TimeUnit.SECONDS);
-        Matcher ready = BrokerProcess.READY_LINE.matcher(String.valueOf(line));
-        assertTrue(ready.matches(), "readiness line: " + line);
+    private static void awaitReady(Process broker) {
+        String line = Processes.firstLine(broker, Duration.ofSeconds(60));
+        assertTrue(BrokerProcess.READY_LINE.matcher(String.valueOf(line)).matches(), "readiness line: " + line);
     }
 
     /** systemd's own parser, when this machine has it (a temporary XDG_RUNTIME_DIR lets it run without a session). */
