@@ -4,7 +4,10 @@
 // Each package is staged in DIR/stage/<name> (its `files`, README, the root LICENSE), so nothing is written into
 // web/. The broker package gets the jar and jvm/broker.args; the plugin gets an exact dependency on the broker
 // of the same version (the broker package exists only once the jar is built, so the committed package.json
-// cannot name it without breaking installs from a checkout). Prints the tarball paths, one per line.
+// cannot name it without breaking installs from a checkout). A plugin module that imports a sibling package by
+// path in the repository (`../voice-client/redact.js`) is staged importing it by name
+// (`@voice-broker/client/redact`, which that package must export), with an exact dependency on it: the way
+// pnpm rewrites `workspace:` ranges on publish. Prints the tarball paths, one per line.
 
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -15,6 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const PACKAGES = ["web/broker", "web/voice-client", "web/vite-plugin-voice"];
 const BROKER = "@voice-broker/broker";
 const PLUGIN = "@voice-broker/vite-plugin";
+const SIBLING_IMPORT = /(["'])\.\.\/(voice-client)\/([\w-]+)\.js\1/g;
 
 /** The project version: the <version> right after the project's own artifactId in pom.xml. */
 export function pomVersion(pomText = fs.readFileSync(path.join(root, "pom.xml"), "utf8")) {
@@ -41,9 +45,32 @@ function stage(pkgDir, version, jar, stageRoot) {
     fs.copyFileSync(jar, path.join(dir, "lib", "voice-broker.jar"));
     fs.copyFileSync(path.join(root, "jvm", "broker.args"), path.join(dir, "jvm", "broker.args"));
   }
-  if (manifest.name === PLUGIN) manifest.dependencies = { ...manifest.dependencies, [BROKER]: version };
+  if (manifest.name === PLUGIN) {
+    manifest.dependencies = { ...manifest.dependencies, [BROKER]: version };
+    for (const sibling of importSiblingsByName(dir, manifest.files)) manifest.dependencies[sibling] = version;
+  }
   fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
   return dir;
+}
+
+/** Rewrites `../voice-client/x.js` imports in the staged files to `@voice-broker/client/x`; the names it used. */
+function importSiblingsByName(dir, files) {
+  const used = new Set();
+  for (const file of files.filter((f) => f.endsWith(".js"))) {
+    const staged = path.join(dir, file);
+    if (!fs.existsSync(staged)) continue;
+    const text = fs.readFileSync(staged, "utf8");
+    const rewritten = text.replace(SIBLING_IMPORT, (_, quote, folder, name) => {
+      const sibling = JSON.parse(fs.readFileSync(path.join(root, "web", folder, "package.json"), "utf8"));
+      if (!sibling.exports?.[`./${name}`]) {
+        throw new Error(`${file} imports ../${folder}/${name}.js, which ${sibling.name} does not export as "./${name}"`);
+      }
+      used.add(sibling.name);
+      return `${quote}${sibling.name}/${name}${quote}`;
+    });
+    if (rewritten !== text) fs.writeFileSync(staged, rewritten);
+  }
+  return used;
 }
 
 export function packAll({ jar, out }) {
