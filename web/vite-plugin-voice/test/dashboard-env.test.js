@@ -4,12 +4,11 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 
 import voiceBroker from "../index.js";
 import { dashboardEnv, launcherEnv } from "../dashboard-env.js";
-import { loadVite, rawRequest, readRecords, tempDir, writeFakeVoice } from "./helpers.js";
+import { freePort, loadVite, rawRequest, tempDir, writeFakeVoice } from "./helpers.js";
 
 function write(dir, files) {
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
@@ -64,7 +63,6 @@ describe("the plugin passes the dashboard's .env to the launcher", () => {
     delete process.env.OPENAI_API_KEY;
     const key = "sk-test-dashboard-dotenv-0123456789abcdef";
     let server;
-    let listener;
     try {
       const voice = writeFakeVoice(path.join(dir, "voice"));
       const recordFile = path.join(dir, "records.jsonl");
@@ -77,23 +75,23 @@ describe("the plugin passes the dashboard's .env to the launcher", () => {
         logLevel: "silent",
         appType: "custom",
         optimizeDeps: { noDiscovery: true, include: [] },
-        server: { middlewareMode: true, ws: false, watch: null },
+        server: { host: "127.0.0.1", port: await freePort(), strictPort: true, ws: false, watch: null },
         plugins: [voiceBroker({ voiceCommand: voice, env: { FAKE_VOICE_RECORD: recordFile } })],
       });
-      listener = http.createServer(server.middlewares);
-      await new Promise((resolve) => listener.listen(0, "127.0.0.1", resolve));
-      const res = await rawRequest(listener.address().port, {
+      await server.listen();
+      const port = server.httpServer.address().port;
+      const res = await rawRequest(port, {
         method: "POST",
         target: "/__start_voice",
-        headers: [["Content-Type", "application/json"], ["Origin", "http://localhost:5173"]],
+        headers: [["Content-Type", "application/json"], ["Origin", `http://127.0.0.1:${port}`], ["Sec-Fetch-Site", "same-origin"]],
         body: "{}",
       });
       assert.equal(res.status, 200, res.text);
-      const rec = readRecords(recordFile).at(-1);
+      // The fake launcher records the environment it was started with: the record that has a `key`.
+      const rec = fs.readFileSync(recordFile, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line)).find((r) => "key" in r);
       assert.equal(rec.key, key);
       assert.ok(!JSON.stringify(rec.argv).includes(key) && !JSON.stringify(rec.cmdline).includes(key), "never on the command line");
     } finally {
-      listener?.close();
       await server?.close();
       if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
       fs.rmSync(dir, { recursive: true, force: true });
