@@ -29,7 +29,7 @@ import voicebroker.testkit.RecordedRequest;
  * as tarballs into a fresh Vite project in a temporary folder (nothing links back into this repository), and the
  * project's own dev server, with nothing but {@code voiceBroker()} in its config and the key in its own `.env`,
  * serves a page on which Chromium clicks Connect: the plugin finds the broker jar through module resolution, the
- * launcher starts it, the page mints and posts its SDP offer to the fake upstream. npm installs from its cache
+ * launcher starts it, the page mints and connects a real WebRTC call to the fake upstream. npm installs from its cache
  * when it can ({@code --prefer-offline}; scripts/install-test-deps fills it with the same Vite).
  */
 class PackedNpmInstallIT {
@@ -42,7 +42,7 @@ class PackedNpmInstallIT {
 
     @BeforeEach
     void startFake() throws IOException {
-        fake = FakeOpenAi.http().start();
+        fake = FakeOpenAi.http().withWebRtc().start(); // answers the page's call with a real WebRTC peer
         runtimeDir = Files.createDirectories(work.resolve("runtime"));
     }
 
@@ -81,6 +81,8 @@ class PackedNpmInstallIT {
             List<RecordedRequest> offers = fake.requestsTo("/v1/realtime/calls").stream().filter(r -> r.method().equals("POST")).toList();
             assertEquals(1, offers.size());
             assertTrue(fake.isLiveSecret(offers.get(0).bearerToken()), "the offer carried the secret the broker minted");
+            assertTrue(fake.webRtcCalls().toString().contains("\"channelOpen\":true"), "the fake's peer saw the events channel open: "
+                    + fake.webRtcCalls());
             assertTrue(fake.contractViolations().isEmpty(), fake.contractViolations().toString());
 
             JsonNode runtime = JSON.readTree(runtimeDir.resolve("broker-" + brokerPort + ".json").toFile());
