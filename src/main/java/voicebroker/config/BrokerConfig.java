@@ -84,4 +84,9 @@ public record BrokerConfig(
             throw new IllegalStateException(e);
         }
     }
+
+    /** The bind addresses that are not loopback: empty unless the documented test switch opened the broker wider. */
+    public List<String> bindBeyondLoopback() {
+        return bind.stream().filter(address -> !address.isLoopbackAddress()).map(java.net.InetAddress::getHostAddress).toList();
+    }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,30 +28,36 @@ import voicebroker.guard.JsonContentTypeGuard;
 import voicebroker.guard.LoopbackPeerGuard;
 import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.guard.TokenGuard;
+import voicebroker.leak.SecretScrub;
+import voicebroker.leak.SecretStreamScan;
 import voicebroker.log.Log;
 import voicebroker.log.Redactor;
 
 /**
  * The request pipeline, in the order DESIGN.md describes: header size, peer, Host, Origin, route, preflight,
- * method, then for routes that spend the key: token, JSON content type, key present, body, call budget. Every
+ * method, then for routes that spend the key: token, JSON content type, the caller's OS user, key present, body,
+ * call budget (health and preflights check the caller's OS user last). Every
  * answer, refusal or not, goes out through {@link #send} with the same safe headers.
  */
 final class BrokerHandler implements HttpHandler {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final BrokerConfig config;
     private final Guard transport;
+    private final SameUserGuard sameUser;
     private final OriginGuard origins;
     private final Guard keySpending;
     private final Map<String, Route> routes;
     private final Cors cors;
     private final CallBudget budget;
-    /** The key and the token: no request body may carry a piece of one upstream, no answer may carry one out. */
-    private final List<Secret> secrets;
+    /** No answer may carry the key or the token out; see {@link SecretScrub} for why this is not an oracle. */
+    private final SecretScrub scrub;
 
-    BrokerHandler(BrokerConfig config, List<Route> routes) {
+    BrokerHandler(BrokerConfig config, List<Route> routes, CallBudget budget) {
         this.config = config;
         this.transport = GuardChain.of(new LoopbackPeerGuard(), HostGuard.forLoopbackPort(config.port()));
+        this.sameUser = SameUserGuard.forThisProcess();
         this.origins = new OriginGuard(config.allowedOrigins());
         this.keySpending = GuardChain.of(
                 new TokenGuard(config.token(), config.tokenHeader(),
@@ -58,10 +65,10 @@ final class BrokerHandler implements HttpHandler {
                 new JsonContentTypeGuard());
         this.routes = routes.stream().collect(Collectors.toUnmodifiableMap(Route::path, Function.identity()));
         this.cors = new Cors(config.tokenHeader());
-        this.budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
+        this.budget = budget;
         List<Secret> known = new java.util.ArrayList<>(List.of(config.token()));
         config.apiKey().ifPresent(known::add);
-        this.secrets = List.copyOf(known);
+        this.scrub = new SecretScrub(known);
     }
 
     @Override
@@ -69,27 +76,30 @@ final class BrokerHandler implements HttpHandler {
         long start = System.nanoTime();
         RequestFacts request = facts(exchange);
         Map<String, String> corsHeaders = new LinkedHashMap<>();
+        List<String> requestValues = new ArrayList<>();
         int status;
         try {
-            status = send(exchange, answerOrRefusal(exchange, request, corsHeaders), corsHeaders);
+            status = send(exchange, answerOrRefusal(exchange, request, corsHeaders, requestValues), corsHeaders, requestValues);
         } catch (RuntimeException e) {
             Log.error("unexpected failure on " + request.method() + " " + safePath(request) + ": " + e);
-            status = send(exchange, Reply.refused(Refusal.of(ErrorCode.INTERNAL)), corsHeaders);
+            status = send(exchange, Reply.refused(Refusal.of(ErrorCode.INTERNAL)), corsHeaders, requestValues);
         } finally {
             exchange.close();
         }
         Log.info(request.method() + " " + safePath(request) + " " + status + " " + (System.nanoTime() - start) / 1_000_000 + "ms");
     }
 
-    private Reply answerOrRefusal(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders) throws IOException {
+    private Reply answerOrRefusal(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders,
+                                  List<String> requestValues) throws IOException {
         try {
-            return answer(exchange, request, corsHeaders);
+            return answer(exchange, request, corsHeaders, requestValues);
         } catch (Refusal.Exception e) {
             return Reply.refused(e.refusal());
         }
     }
 
-    private Reply answer(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders) throws IOException {
+    private Reply answer(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders,
+                         List<String> requestValues) throws IOException {
         if (request.headerBytes() > config.limits().maxHeaderBytes()) {
             return Reply.refused(Refusal.of(ErrorCode.HEADERS_TOO_LARGE));
         }
@@ -103,13 +113,16 @@ final class BrokerHandler implements HttpHandler {
             return Reply.refused(Refusal.of(ErrorCode.NOT_FOUND));
         }
         if (request.method().equals("OPTIONS")) {
-            return preflight(request, route);
+            return sameUser(exchange).map(Reply::refused).orElseGet(() -> preflight(request, route));
         }
         if (!route.methods().contains(request.method())) {
             return Reply.refused(Refusal.of(ErrorCode.METHOD_NOT_ALLOWED, request.method() + " is not allowed on " + route.path() + ".",
                     "Use " + String.join(" or ", route.methods().stream().sorted().toList()) + ".").withHeader("Allow", String.join(", ", route.methods())));
         }
-        return route.spendsKey() ? spendKey(exchange, request, route) : route.handler().handle(JSON.createObjectNode());
+        if (route.spendsKey()) {
+            return spendKey(exchange, request, route, requestValues);
+        }
+        return sameUser(exchange).map(Reply::refused).orElseGet(() -> route.handler().handle(JSON.createObjectNode()));
     }
 
     private Reply preflight(RequestFacts request, Route route) {
@@ -120,15 +133,22 @@ final class BrokerHandler implements HttpHandler {
         return cors.preflight(request, route, origin.get());
     }
 
-    private Reply spendKey(HttpExchange exchange, RequestFacts request, Route route) throws IOException {
-        Optional<Refusal> refused = keySpending.check(request);
+    /** {@code requestValues} receives the body's string values, which the answer scrub must not react to. */
+    private Reply spendKey(HttpExchange exchange, RequestFacts request, Route route, List<String> requestValues) throws IOException {
+        Optional<Refusal> refused = keySpending.check(request).or(() -> sameUser(exchange));
         if (refused.isPresent()) {
             return Reply.refused(refused.get());
         }
         ObjectNode body = RequestBodies.readJsonObject(exchange, request, config.limits().maxBodyBytes());
+        body.forEach(value -> {
+            if (value.isTextual()) {
+                requestValues.add(value.asText());
+            }
+        });
         Fields.allowOnly(body, route.fields());
-        if (carriesSecret(body.toString())) {
-            // e.g. the token pasted as a voice: it would travel to the upstream and come back in the answer
+        if (requestValues.stream().anyMatch(scrub::carriesWhole)) {
+            // The token pasted as a voice would travel to the upstream. Only a whole secret counts: a check that
+            // answered differently for a piece would let a caller read the key a character at a time.
             return Reply.refused(Refusal.of(ErrorCode.INVALID_REQUEST, "A field carries this broker's token or key.",
                     "Secrets never go in a request body: send the token only as 'Authorization: Bearer <token>'."));
         }
@@ -146,8 +166,16 @@ final class BrokerHandler implements HttpHandler {
         }
     }
 
+    /**
+     * The caller's OS user, checked on every request that passed everything else cheap, so refusals stay
+     * cheap: reading the kernel's socket table walks its whole connection hash (about 1-2 ms measured).
+     */
+    private Optional<Refusal> sameUser(HttpExchange exchange) {
+        return sameUser.check(exchange.getRemoteAddress(), exchange.getLocalAddress());
+    }
+
     /** Writes the reply with the headers every answer carries; answers the status sent. */
-    private int send(HttpExchange exchange, Reply reply, Map<String, String> corsHeaders) throws IOException {
+    private int send(HttpExchange exchange, Reply reply, Map<String, String> corsHeaders, List<String> requestValues) throws IOException {
         var headers = exchange.getResponseHeaders();
         headers.set("Cache-Control", "no-store");
         headers.set("X-Content-Type-Options", "nosniff");
@@ -162,7 +190,7 @@ final class BrokerHandler implements HttpHandler {
         corsHeaders.forEach(headers::set);
         if (reply instanceof Reply.Json json) {
             byte[] bytes = JSON.writeValueAsBytes(json.body());
-            if (carriesSecret(new String(bytes, StandardCharsets.UTF_8))) {
+            if (scrub.addsPiece(new String(bytes, StandardCharsets.UTF_8), requestValues)) {
                 // The last line of rule 6: a hostile upstream can echo the key into the fields of a mint answer.
                 Log.error("an answer repeated a secret of this broker; it was withheld");
                 Refusal withheld = Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer repeated a secret of this broker, so it was withheld.");
@@ -173,7 +201,7 @@ final class BrokerHandler implements HttpHandler {
         if (reply instanceof Reply.Refused refused) {
             Refusal refusal = refused.refusal();
             byte[] bytes = JSON.writeValueAsBytes(refusal.body());
-            if (carriesSecret(new String(bytes, StandardCharsets.UTF_8))) {
+            if (scrub.carriesWhole(new String(bytes, StandardCharsets.UTF_8))) {
                 Log.error("a refusal echoed a secret of this broker; it went out without its details");
                 bytes = JSON.writeValueAsBytes(Refusal.of(refusal.code()).body());
             }
@@ -187,11 +215,6 @@ final class BrokerHandler implements HttpHandler {
         return streamAudio(exchange, (Reply.Audio) reply);
     }
 
-    /** True when the text holds either secret or any 8-character piece of one. */
-    private boolean carriesSecret(String text) {
-        return secrets.stream().anyMatch(secret -> secret.appearsIn(text, 8));
-    }
-
     private static int writeJson(HttpExchange exchange, int status, byte[] bytes, Map<String, String> extra) throws IOException {
         extra.forEach(exchange.getResponseHeaders()::set);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
@@ -202,13 +225,19 @@ final class BrokerHandler implements HttpHandler {
         return status;
     }
 
-    /** Streams upstream audio through in chunks; a failure mid-stream can only cut the stream short. */
-    private static int streamAudio(HttpExchange exchange, Reply.Audio audio) throws IOException {
+    /**
+     * Streams upstream audio through in chunks, watched for the key and the token (an upstream or proxy that
+     * reflects the Authorization header into the body would hand the page the key); a failure mid-stream can only
+     * cut the stream short.
+     */
+    private int streamAudio(HttpExchange exchange, Reply.Audio audio) throws IOException {
         try (var stream = audio.stream()) {
             exchange.getResponseHeaders().set("Content-Type", stream.contentType());
             exchange.sendResponseHeaders(200, 0);
-            try (OutputStream out = exchange.getResponseBody()) {
+            try (OutputStream out = scrub.watch(exchange.getResponseBody())) {
                 stream.copyTo(out);
+            } catch (SecretStreamScan.SecretFound e) {
+                Log.error("the upstream's audio carried a secret of this broker; the stream was cut before it");
             } catch (IOException e) {
                 Log.warn("audio stream cut short: " + e.getMessage());
             }

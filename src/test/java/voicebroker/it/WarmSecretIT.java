@@ -60,6 +60,21 @@ class WarmSecretIT {
     }
 
     @Test
+    void refillsSpendTheCallBudgetAndAreSkippedWhenItIsSpent() {
+        try (FakeOpenAi fake = FakeOpenAi.http().start();
+             BrokerProcess broker = BrokerProcess.start(Brokers.against(fake, "VOICE_WARM_SECRET", "1", "VOICE_CALLS_PER_MINUTE", "3"))) {
+            Client client = new Client(broker);
+            mint(client, "{\"voice\":\"cedar\"}");
+            awaitMinted(fake, 2);
+            mint(client, "{\"voice\":\"cedar\"}");
+            awaitMinted(fake, 3);
+            assertRefusal(client.post("/api/session", "{\"voice\":\"cedar\"}"), 429, "rate_limited");
+            assertEquals(3, fake.requestsTo(CLIENT_SECRETS).size(),
+                    "three upstream calls for a budget of three: a cold mint, its refill, and the refill after the warm hand-out");
+        }
+    }
+
+    @Test
     void aKeptSecretWithAMinuteOrLessLeftIsNeverHandedOut() {
         try (FakeOpenAi fake = FakeOpenAi.http().start(); BrokerProcess broker = broker(fake, "60")) {
             Client client = new Client(broker);
