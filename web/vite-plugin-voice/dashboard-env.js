@@ -12,6 +12,11 @@ import { parseEnv } from "node:util";
 
 /** Names the broker and the launcher read; nothing else from the dashboard's `.env` leaves the dev server. */
 const BROKER_VARIABLE = /^(OPENAI_API_KEY|OPENAI_BASE_URL|VOICE_[A-Z0-9_]+|HTTPS_PROXY|https_proxy|NO_PROXY|no_proxy)$/;
+/**
+ * Variables a `.env` file must not set, as the broker's own `.env` rule says (DotEnv.ENVIRONMENT_ONLY): they widen
+ * who can reach the broker or where the key may go. Passing them on would turn a file into the real environment.
+ */
+export const ENVIRONMENT_ONLY = ["VOICE_UNSAFE_TEST_BIND", "VOICE_BIND", "VOICE_ALLOWED_BASE_HOSTS"];
 
 /** Vite's order, lowest precedence first. */
 export function envFiles(envDir, mode) {
@@ -36,10 +41,21 @@ export function dashboardEnv({ envDir, mode }) {
       throw err;
     }
     for (const [name, value] of Object.entries(parseEnv(text))) {
+      if (ENVIRONMENT_ONLY.includes(name)) throw environmentOnly(name, file);
       if (BROKER_VARIABLE.test(name)) out[name] = value;
     }
   }
   return out;
+}
+
+function environmentOnly(name, file) {
+  const err = new Error(
+    `env_file_not_allowed: ${name} is set in ${file}; it may only come from the real environment, because it widens ` +
+      `who can reach the broker or where the key may go. Fix: remove it from ${path.basename(file)} and set it in the ` +
+      "environment of the dev server, if you really mean it.",
+  );
+  err.code = "env_file_not_allowed";
+  return err;
 }
 
 /** The launcher's environment: dashboard `.env` values, overridden by the real environment, then `extra`. */

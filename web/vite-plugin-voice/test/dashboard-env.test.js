@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 
 import voiceBroker from "../index.js";
-import { dashboardEnv, launcherEnv } from "../dashboard-env.js";
+import { ENVIRONMENT_ONLY, dashboardEnv, launcherEnv } from "../dashboard-env.js";
 import { freePort, loadVite, rawRequest, tempDir, writeFakeVoice } from "./helpers.js";
 
 function write(dir, files) {
@@ -44,6 +44,22 @@ describe("dashboardEnv", () => {
       assert.deepEqual(dashboardEnv({ envDir: only, mode: "development" }), { HTTPS_PROXY: "http://proxy:3128", VOICE_MODELS: "gpt-realtime" });
     } finally {
       fs.rmSync(only, { recursive: true, force: true });
+    }
+  });
+
+  test("a .env that sets a variable only the real environment may set is refused, as the broker's own .env is", () => {
+    for (const name of ENVIRONMENT_ONLY) {
+      const only = tempDir("voice-dotenv-envonly-");
+      try {
+        write(only, { ".env.local": `${name}=0.0.0.0\n` });
+        assert.throws(() => dashboardEnv({ envDir: only, mode: "development" }), (err) => {
+          assert.equal(err.code, "env_file_not_allowed");
+          assert.match(err.message, new RegExp(`${name} is set in .*\\.env\\.local`));
+          return true;
+        });
+      } finally {
+        fs.rmSync(only, { recursive: true, force: true });
+      }
     }
   });
 
