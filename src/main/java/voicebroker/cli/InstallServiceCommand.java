@@ -52,9 +52,9 @@ final class InstallServiceCommand {
             return Command.usageError("install-service", new Command.UsageException("--platform must be systemd or launchd"));
         }
         LaunchEnvironment environment = LaunchEnvironment.current();
-        Map<String, String> current = environment.withDotEnv();
         Locations where = Locations.of(System.getenv(), platform);
         try {
+            Map<String, String> current = environment.withDotEnv();
             if (!current.getOrDefault("VOICE_UNSAFE_TEST_BIND", "").isBlank()) {
                 throw new ConfigException("bind_not_loopback", "VOICE_UNSAFE_TEST_BIND", "a service never runs in the test bind mode.",
                         "unset VOICE_UNSAFE_TEST_BIND, then run install-service again.");

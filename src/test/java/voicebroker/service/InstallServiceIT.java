@@ -102,6 +102,10 @@ class InstallServiceIT {
         Result testBind = install(Map.of("VOICE_UNSAFE_TEST_BIND", "1"), "--origins", ORIGIN, "--platform", "systemd");
         assertEquals(2, testBind.exit());
         assertTrue(testBind.err().contains("VOICE_UNSAFE_TEST_BIND"), testBind.err());
+        Files.writeString(home.resolve(".env"), "VOICE_BIND=0.0.0.0\n");
+        Result fromDotEnv = install(Map.of(), "--origins", ORIGIN, "--platform", "systemd");
+        assertEquals(2, fromDotEnv.exit(), fromDotEnv::toString);
+        assertTrue(fromDotEnv.err().contains("env_file_not_allowed"), fromDotEnv.err());
         assertFalse(Files.exists(unit()), "nothing written when refused");
     }
 
