@@ -14,7 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import voicebroker.launcher.StartupArchive;
+import voicebroker.startup.StartupArchive;
 import voicebroker.testkit.BrokerProcess;
 import voicebroker.testkit.FakeOpenAi;
 import voicebroker.testkit.RecordedRequest;
