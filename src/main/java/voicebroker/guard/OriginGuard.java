@@ -6,18 +6,20 @@ import java.util.Set;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Redactor;
+import voicebroker.net.Origin;
 
 /**
  * Rule 3: the whole {@code Origin} string must equal a configured origin, never "any localhost port", never
- * {@code null}. A request without {@code Origin} (curl, scripts) passes here and meets the token gate instead,
+ * {@code null}. The configured origins are {@link Origin} values, so each is already in the one spelling a browser
+ * sends, and comparing whole strings is exact. A request without {@code Origin} (curl, scripts) passes here and meets the token gate instead,
  * unless its fetch metadata says a browser sent it cross-site. CORS headers are not access control: this
  * refusal happens in our code, before any route runs.
  */
 public final class OriginGuard implements Guard {
     private final Set<String> allowed;
 
-    public OriginGuard(List<String> allowedOrigins) {
-        this.allowed = Set.copyOf(allowedOrigins);
+    public OriginGuard(List<Origin> allowedOrigins) {
+        this.allowed = allowedOrigins.stream().map(Origin::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
     }
 
     @Override

@@ -51,7 +51,7 @@ final class BrokerHandler implements HttpHandler {
     BrokerHandler(BrokerConfig config, List<Route> routes) {
         this.config = config;
         this.transport = GuardChain.of(new LoopbackPeerGuard(), HostGuard.forLoopbackPort(config.port()));
-        this.origins = new OriginGuard(config.allowedOrigins());
+        this.origins = new OriginGuard(config.origins());
         this.keySpending = GuardChain.of(
                 new TokenGuard(config.token(), config.tokenHeader(),
                         new FailureThrottle(config.limits().tokenFailuresAllowed(), config.limits().tokenFailureWindow())),
