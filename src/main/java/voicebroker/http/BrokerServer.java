@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Limits;
-import voicebroker.mint.Minter;
 import voicebroker.upstream.OpenAiClient;
 
 /**
@@ -55,8 +54,7 @@ public final class BrokerServer implements AutoCloseable {
     public static BrokerServer start(BrokerConfig config) throws IOException {
         configureJdkServer(config.limits());
         Optional<OpenAiClient> upstream = config.apiKey().map(key -> new OpenAiClient(config, key));
-        Optional<Minter> minter = upstream.map(client -> new Minter(client, config));
-        BrokerHandler handler = new BrokerHandler(config, new BrokerRoutes(config, upstream, minter).all());
+        HttpServerAdapter handler = new HttpServerAdapter(BrokerHandler.create(config, upstream));
         ExecutorService workers = workerPool(config.limits().workerThreads(),
                 config.limits().maxConnections() * Math.max(1, config.bind().size()));
         List<HttpServer> servers = new ArrayList<>();

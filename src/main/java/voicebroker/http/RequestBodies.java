@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -36,8 +35,8 @@ final class RequestBodies {
     }
 
     /** The body as a JSON object; an empty body is {@code {}}. */
-    static ObjectNode readJsonObject(HttpExchange exchange, RequestFacts request, int maxBytes) throws IOException {
-        byte[] bytes = readBounded(exchange.getRequestBody(), request, maxBytes);
+    static ObjectNode readJsonObject(InputStream body, RequestFacts request, int maxBytes) throws IOException {
+        byte[] bytes = readBounded(body, request, maxBytes);
         if (bytes.length == 0) {
             return JSON.createObjectNode();
         }
