@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import voicebroker.guard.RequestFacts;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Chain;
@@ -44,37 +45,55 @@ final class HttpServerAdapter implements HttpHandler {
 
     private static void write(HttpExchange http, Reply reply) throws IOException {
         reply.headers().forEach(http.getResponseHeaders()::set);
-        if (reply instanceof Reply.Encoded encoded) {
-            writeJson(http, encoded.status(), encoded.json());
-        } else if (reply instanceof Reply.Json json) {
-            writeJson(http, json.status(), JSON.writeValueAsBytes(json.body()));
-        } else if (reply instanceof Reply.Refused refused) {
-            writeJson(http, refused.status(), JSON.writeValueAsBytes(refused.refusal().body()));
+        contentType(reply).ifPresent(type -> http.getResponseHeaders().set("Content-Type", type));
+        if (reply instanceof Reply.Stream stream) {
+            stream(http, stream.body());
         } else if (reply instanceof Reply.Empty empty) {
             http.sendResponseHeaders(empty.status(), -1);
         } else {
-            stream(http, ((Reply.Stream) reply).body());
+            byte[] bytes = jsonBytes(reply);
+            http.sendResponseHeaders(reply.status(), bytes.length);
+            try (OutputStream out = http.getResponseBody()) {
+                out.write(bytes);
+            }
         }
     }
 
-    private static void writeJson(HttpExchange http, int status, byte[] bytes) throws IOException {
-        http.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        http.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = http.getResponseBody()) {
-            out.write(bytes);
+    /** The Content-Type of the reply's body; none for an empty answer. */
+    static Optional<String> contentType(Reply reply) {
+        if (reply instanceof Reply.Empty) {
+            return Optional.empty();
         }
+        return Optional.of(reply instanceof Reply.Stream stream ? stream.body().contentType() : "application/json; charset=utf-8");
     }
 
-    /** Streams the body through in chunks; a failure mid-stream can only cut the stream short. */
+    /** The JSON body of a reply that has one (encoded, a document, or a refusal). */
+    static byte[] jsonBytes(Reply reply) throws IOException {
+        if (reply instanceof Reply.Encoded encoded) {
+            return encoded.json();
+        }
+        if (reply instanceof Reply.Json json) {
+            return JSON.writeValueAsBytes(json.body());
+        }
+        if (reply instanceof Reply.Refused refused) {
+            return JSON.writeValueAsBytes(refused.refusal().body());
+        }
+        throw new IllegalArgumentException("no JSON body in " + reply.getClass().getSimpleName());
+    }
+
     private static void stream(HttpExchange http, StreamBody body) throws IOException {
         try (body) {
-            http.getResponseHeaders().set("Content-Type", body.contentType());
             http.sendResponseHeaders(200, 0);
-            try (OutputStream out = http.getResponseBody()) {
-                body.copyTo(out);
-            } catch (IOException e) {
-                Log.warn("audio stream cut short: " + e.getMessage());
-            }
+            copyThrough(body, http.getResponseBody());
+        }
+    }
+
+    /** Copies a streamed body to the caller; a failure mid-stream can only cut the stream short, and is logged. */
+    static void copyThrough(StreamBody body, OutputStream sink) {
+        try (OutputStream out = sink) {
+            body.copyTo(out);
+        } catch (IOException e) {
+            Log.warn("audio stream cut short: " + e.getMessage());
         }
     }
 }
