@@ -56,14 +56,14 @@ public final class ConfigLoader {
                 .apiKey(apiKey())
                 .base(UpstreamBase.parse(env.text("OPENAI_BASE_URL", UpstreamBase.DEFAULT), allowedBaseHosts()))
                 .bind(bind(bindIsDefault), bindIsDefault)
-                .port(env.integer("VOICE_PORT", DEFAULT_PORT, 1, 65535, "bad_port", "a TCP port such as 8099"))
+                .port(env.integer("VOICE_PORT", DEFAULT_PORT, 1, 65535, "bad_port", "a TCP port"))
                 .allowedOrigins(origins())
                 .tokenHeader(tokenHeader())
                 .runtimeDir(runtimeDir())
                 .models(models)
                 .templates(templates(models.get(0)))
                 .secretTtlSeconds(env.integer("VOICE_SECRET_TTL", DEFAULT_SECRET_TTL_SECONDS, 10, 7200, "bad_ttl",
-                        "a number of seconds from 10 to 7200"))
+                        "a number of seconds"))
                 .warmSecret(env.flag("VOICE_WARM_SECRET"))
                 .proxy(ProxySettings.from(env.variables()))
                 .limits(limits());
@@ -232,7 +232,7 @@ public final class ConfigLoader {
         Limits defaults = Limits.defaults();
         Duration timeout = env.seconds("VOICE_UPSTREAM_TIMEOUT", defaults.upstreamTimeout(), 1, 120, "bad_number");
         int concurrency = env.integer("VOICE_UPSTREAM_CONCURRENCY", defaults.upstreamConcurrency(), 1, 256, "bad_number",
-                "a number of upstream calls from 1 to 256");
+                "a number of upstream calls");
         int perMinute = env.integer("VOICE_CALLS_PER_MINUTE", defaults.callsPerMinute(), 1, 1_000_000, "bad_number",
                 "a number of upstream calls per minute");
         return defaults.withUpstreamTimeout(timeout).withCallRates(concurrency, perMinute);

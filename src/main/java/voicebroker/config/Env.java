@@ -46,9 +46,11 @@ public record Env(Map<String, String> variables) {
 
     /**
      * A whole number from {@code min} to {@code max}; {@code fallback} when unset. Anything else is refused with
-     * {@code errorCode}, the variable's name and {@code expected}, which completes "'x' is not …".
+     * {@code errorCode} and a message naming the range and the default ({@code what} is the kind of number, e.g.
+     * "a TCP port"): "out of range" alone would send the user to the docs.
      */
-    public int integer(String name, int fallback, int min, int max, String errorCode, String expected) {
+    public int integer(String name, int fallback, int min, int max, String errorCode, String what) {
+        String expected = what + " from " + min + " to " + max;
         String raw = text(name);
         if (raw.isEmpty()) {
             return fallback;
@@ -61,12 +63,12 @@ public record Env(Map<String, String> variables) {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new ConfigException(errorCode, name, "'" + raw + "' is not " + expected + ".", "set it to " + expected + ", or unset it.");
+        throw new ConfigException(errorCode, name, "'" + raw + "' is not " + expected + ".",
+                "set it to " + expected + ", or unset it (default " + fallback + ").");
     }
 
     /** A number of seconds read by {@link #integer}. */
     public Duration seconds(String name, Duration fallback, int minSeconds, int maxSeconds, String errorCode) {
-        String expected = "a number of seconds from " + minSeconds + " to " + maxSeconds;
-        return Duration.ofSeconds(integer(name, (int) fallback.toSeconds(), minSeconds, maxSeconds, errorCode, expected));
+        return Duration.ofSeconds(integer(name, (int) fallback.toSeconds(), minSeconds, maxSeconds, errorCode, "a number of seconds"));
     }
 }

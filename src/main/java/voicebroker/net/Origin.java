@@ -73,8 +73,12 @@ public final class Origin {
         }
         String scheme = scheme(text, text.substring(0, separator));
         String authority = text.substring(separator + 3);
-        if (authority.matches(".*[/?#].*")) {
-            throw new Invalid(text, "an origin ends after the port: no path, trailing slash, query or fragment");
+        int end = firstOf(authority, "/?#");
+        if (end >= 0) {
+            String bare = text.substring(0, separator + 3 + end);
+            throw new Invalid(text, authority.substring(end).matches("/+")
+                    ? "browsers send no trailing slash, so write it as " + bare
+                    : "an origin ends after the port (no path, query or fragment), so write it as " + bare);
         }
         if (authority.contains("@")) {
             throw new Invalid(text, "an origin has no user name or password");
@@ -94,12 +98,21 @@ public final class Origin {
         }
     }
 
+    private static int firstOf(String text, String characters) {
+        for (int i = 0; i < text.length(); i++) {
+            if (characters.indexOf(text.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private static String scheme(String text, String scheme) {
         if (scheme.equals("http") || scheme.equals("https")) {
             return scheme;
         }
         if (scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https")) {
-            throw new Invalid(text, "browsers send the scheme in lower case");
+            throw new Invalid(text, "browsers send it in lower case, so write it as " + text.toLowerCase(java.util.Locale.ROOT));
         }
         throw new Invalid(text, "only http and https pages can call the broker");
     }
@@ -110,8 +123,8 @@ public final class Origin {
         }
         int port = Integer.parseInt(digits);
         if (port == defaultPort(scheme)) {
-            throw new Invalid(text, "browsers leave out the default port " + port + " for " + scheme
-                    + ", so write " + scheme + "://host without it");
+            throw new Invalid(text, "browsers leave the default port out of Origin, so write it as "
+                    + text.substring(0, text.length() - digits.length() - 1));
         }
         return port;
     }
@@ -121,7 +134,7 @@ public final class Origin {
             return ipv6Host(text, host);
         }
         if (!host.equals(host.toLowerCase(java.util.Locale.ROOT))) {
-            throw new Invalid(text, "browsers send the host name in lower case");
+            throw new Invalid(text, "browsers send it in lower case, so write it as " + text.toLowerCase(java.util.Locale.ROOT));
         }
         String[] labels = host.split("\\.", -1);
         if (NUMERIC_LABEL.matcher(labels[labels.length - 1]).matches()) {

@@ -41,7 +41,8 @@ class EnvTest {
             ConfigException e = assertThrows(ConfigException.class, () -> env.integer(name, 1, 1, 65535, "bad_port", "a TCP port"));
             assertEquals("bad_port", e.code());
             assertEquals(name, e.variable());
-            assertTrue(e.problem().contains("is not a TCP port"), e.problem());
+            assertTrue(e.problem().contains("is not a TCP port from 1 to 65535"), e.problem());
+            assertTrue(e.fix().contains("default 1"), e.fix());
         }
         assertEquals("bad_number", assertThrows(ConfigException.class, () -> env.integer("PORT", 1, 1, 100, "bad_number", "small")).code());
         assertEquals(Duration.ofSeconds(15), env.seconds("ABSENT", Duration.ofSeconds(15), 1, 120, "bad_number"));

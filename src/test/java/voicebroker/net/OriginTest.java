@@ -45,9 +45,19 @@ class OriginTest {
     }
 
     @Test
-    void theDefaultPortIsNamedInTheRefusalSoTheFixIsObvious() {
-        assertTrue(Origin.parse("http://localhost").port() == 80);
-        assertTrue(assertThrows(Origin.Invalid.class, () -> Origin.parse("http://localhost:80")).reason().contains("http://host"));
+    void theRefusalOfANearMissSaysHowToWriteIt() {
+        assertEquals(80, Origin.parse("http://localhost").port());
+        assertEquals(443, Origin.parse("https://dash.example").port());
+        assertEquals("browsers leave the default port out of Origin, so write it as http://localhost", reason("http://localhost:80"));
+        assertEquals("browsers leave the default port out of Origin, so write it as https://dash.example", reason("https://dash.example:443"));
+        assertEquals("browsers send no trailing slash, so write it as http://localhost:5173", reason("http://localhost:5173/"));
+        assertTrue(reason("http://localhost:5173/app?x").endsWith("write it as http://localhost:5173"));
+        assertEquals("browsers send it in lower case, so write it as http://localhost:5173", reason("http://LocalHost:5173"));
+        assertEquals("browsers send it in lower case, so write it as http://localhost:5173", reason("HTTP://localhost:5173"));
+    }
+
+    private static String reason(String origin) {
+        return assertThrows(Origin.Invalid.class, () -> Origin.parse(origin)).reason();
     }
 
     @Test
