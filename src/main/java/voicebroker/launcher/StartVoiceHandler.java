@@ -129,10 +129,8 @@ public final class StartVoiceHandler {
 
     /** The broker's OriginGuard, with a hint that fits here: these origins are the dev server's own, not a setting. */
     private static Guard exactOrigin(List<String> allowedOrigins) {
-        OriginGuard origins = new OriginGuard(allowedOrigins.stream().map(Origin::parse).toList());
-        String hint = "Only the dev server's own pages may start the broker: open the dashboard at " + String.join(" or ", allowedOrigins) + ".";
-        return request -> origins.check(request).map(refusal -> Refusal.of(ErrorCode.FORBIDDEN_ORIGIN,
-                refusal.message().replace("call the broker", "call /__start_voice"), hint));
+        return new OriginGuard(allowedOrigins.stream().map(Origin::parse).toList(), PATH,
+                "Only the dev server's own pages may start the broker: open the dashboard at " + String.join(" or ", allowedOrigins) + ".");
     }
 
     /** The real starter: {@link Launcher#start()} in this process's environment with VOICE_ALLOWED_ORIGINS set. */
