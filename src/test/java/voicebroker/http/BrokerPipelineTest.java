@@ -250,6 +250,10 @@ class BrokerPipelineTest {
         Answer badHeader = broker.send(preflight(ORIGIN, "POST", "authorization,x-evil"));
         assertNull(badHeader.header("Access-Control-Allow-Headers"));
         assertEquals("Access-Control-Request-Headers", badHeader.json().path("field").asText());
+        assertTrue(badHeader.json().path("message").asText().contains("'x-evil'"), "a header name is named");
+        Answer tokenAsName = broker.send(preflight(ORIGIN, "POST", TOKEN.toUpperCase(java.util.Locale.ROOT)));
+        assertFalse(tokenAsName.body().toLowerCase(java.util.Locale.ROOT).contains(TOKEN.toLowerCase(java.util.Locale.ROOT).substring(0, 12)),
+                "a secret-length name comes back in no case: " + tokenAsName.body());
     }
 
     @Test
