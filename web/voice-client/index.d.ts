@@ -9,7 +9,8 @@ export class VoiceBrokerError extends Error {
    * `rate_limited`, …; from the dev-server launcher: `launcher_failed`, `method_not_allowed`, …; from this module:
    * `broker_unreachable`, `broker_timeout`, `launcher_unreachable`, `launcher_missing`, `launcher_timeout`,
    * `bad_broker_url`, `bad_response`, `bad_session`, `realtime_unreachable`, `realtime_timeout`,
-   * `realtime_call_failed`, `webrtc_failed`, `no_fetch`, `no_webrtc`.
+   * `realtime_call_failed`, `ice_failed`, `dtls_failed`, `channel_failed`, `connect_timeout`, `call_closed`,
+   * `webrtc_failed`, `no_fetch`, `no_webrtc`.
    */
   code: string;
   /** How to fix it (may be empty). */
@@ -52,6 +53,15 @@ export interface StartedBroker {
 
 /** POSTs the dev server's launcher route. All checks and the launch happen server-side. */
 export function startBroker(options?: StartBrokerOptions): Promise<StartedBroker>;
+
+export interface StartedClient {
+  /** A client that, when the broker answers bad_token (it restarted), starts it again once and retries once. */
+  client: BrokerClient;
+  started: StartedBroker;
+}
+
+/** startBroker, then a client for that broker that recovers by itself from a broker restart. */
+export function startClient(options?: StartBrokerOptions): Promise<StartedClient>;
 
 export interface BrokerHealth {
   ok: boolean;
@@ -106,6 +116,11 @@ export interface BrokerClientOptions {
   fetchImpl?: FetchLike;
   /** Per-call timeout, default 30000. */
   timeoutMs?: number;
+  /**
+   * Called once when the broker answers bad_token (it restarted with a new token); the call is then retried once
+   * against what it returns. startClient passes startBroker here.
+   */
+  restart?: () => Promise<{ url: string; token: string }>;
 }
 
 export function createBrokerClient(options: BrokerClientOptions): BrokerClient;
@@ -122,12 +137,20 @@ export interface ConnectOptions {
   rtcConfig?: RTCConfiguration;
   /** Timeout of the SDP POST, default 30000. */
   timeoutMs?: number;
+  /** How long ICE, DTLS and the events channel may take after the answer, default 15000 (then `connect_timeout`). */
+  connectTimeoutMs?: number;
+  /** Receives every server event (parsed JSON) from the first one on, `session.created` included. */
+  onEvent?: (event: { type: string; [field: string]: unknown }) => void;
 }
 
 export interface RealtimeConnection {
   pc: RTCPeerConnection;
-  /** The `oai-events` data channel. */
+  /** `performance.now()` when the offer was made, the answer arrived, and the call connected. */
+  timings: { startedAt: number; answeredAt: number; connectedAt: number };
+  /** The `oai-events` data channel, open. */
   channel: RTCDataChannel;
+  /** Sends a client event (e.g. `session.update`, `response.create`) as JSON on the events channel. */
+  send(event: { type: string; [field: string]: unknown }): void;
   answerSdp: string;
   /** HTTP status of the SDP POST (201). */
   status: number;
@@ -136,7 +159,11 @@ export interface RealtimeConnection {
   close(): void;
 }
 
-/** Offers SDP to `session.calls_url` with `Authorization: Bearer <session.value>` and applies the answer. */
+/**
+ * Offers SDP to `session.calls_url` with `Authorization: Bearer <session.value>`, applies the answer, and resolves
+ * once the peer connection is connected and the events channel open (else `ice_failed`, `dtls_failed`,
+ * `channel_failed` or `connect_timeout`).
+ */
 export function connectRealtime(session: RealtimeSession, options?: ConnectOptions): Promise<RealtimeConnection>;
 
 export interface SampleResult {

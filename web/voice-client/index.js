@@ -5,6 +5,7 @@
 // and talks WebRTC straight to the calls URL the broker returned.
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /** Every failure of this module is one of these. `code` is a stable machine code (the broker's own when it sent one). */
@@ -201,13 +202,25 @@ export async function startBroker({ endpoint = "/__start_voice", headers, fetchI
 }
 
 /**
+ * Starts the broker through the dev server and returns a client for it that recovers by itself from a broker
+ * restart: a call refused with bad_token starts the broker again through the same route, then is retried once.
+ * Resolves to `{ client, started }` (`started` as from startBroker, token non-enumerable).
+ */
+export async function startClient(startOptions = {}) {
+  const start = () => startBroker(startOptions);
+  const started = await start();
+  const client = createBrokerClient({ url: started.url, token: started.token, fetchImpl: startOptions.fetchImpl, restart: start });
+  return { client, started };
+}
+
+/**
  * A client for one broker. The token lives only in this closure: it is not a property of the returned object.
  * Without a token (a page that did not start the broker) calls go out without Authorization, and the broker's
  * refusal surfaces as a VoiceBrokerError.
  */
-export function createBrokerClient({ url, token, fetchImpl, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
-  const origin = brokerOrigin(url);
-  const secret = typeof token === "string" && token ? token : null;
+export function createBrokerClient({ url, token, fetchImpl, timeoutMs = DEFAULT_TIMEOUT_MS, restart } = {}) {
+  let origin = brokerOrigin(url);
+  let secret = typeof token === "string" && token ? token : null;
   const f = pickFetch(fetchImpl);
 
   async function unreachable(path, err) {
@@ -243,7 +256,21 @@ export function createBrokerClient({ url, token, fetchImpl, timeoutMs = DEFAULT_
     });
   }
 
-  async function call(path, { method = "GET", json, accept = "application/json" } = {}) {
+  // A broker that restarted (another program ran `voice start`, or it was updated) has a new token, so the old one
+  // answers bad_token. With `restart`, the client starts it again through the dev server once, then retries once.
+  async function call(path, options) {
+    try {
+      return await callOnce(path, options);
+    } catch (err) {
+      if (!(err instanceof VoiceBrokerError) || err.code !== "bad_token" || typeof restart !== "function") throw err;
+      const fresh = await restart();
+      origin = brokerOrigin(fresh.url);
+      secret = fresh.token;
+      return callOnce(path, options);
+    }
+  }
+
+  async function callOnce(path, { method = "GET", json, accept = "application/json" } = {}) {
     const headers = { Accept: accept };
     let body;
     if (json !== undefined) {
@@ -288,8 +315,12 @@ export function createBrokerClient({ url, token, fetchImpl, timeoutMs = DEFAULT_
   }
 
   const client = {
-    url: origin,
-    hasToken: secret !== null,
+    get url() {
+      return origin;
+    },
+    get hasToken() {
+      return secret !== null;
+    },
 
     async health() {
       return json(await call("/api/health"));
@@ -339,13 +370,101 @@ function checkCallsUrl(value) {
   return u.href;
 }
 
+function now() {
+  return globalThis.performance?.now?.() ?? Date.now();
+}
+
+/** Why a peer connection that failed did so: ICE never found a path, or the path was found and DTLS failed. */
+function transportFailure(pc) {
+  if (pc.iceConnectionState === "failed" || !["connected", "completed"].includes(pc.iceConnectionState)) {
+    return new VoiceBrokerError("ice_failed", "WebRTC could not find a network path to the Realtime endpoint (ICE failed)", {
+      hint: "a firewall or VPN may block UDP to the Realtime API; on a local compatible server, Chromium needs --allow-loopback-in-peer-connection",
+    });
+  }
+  return new VoiceBrokerError("dtls_failed", "WebRTC reached the Realtime endpoint but the secure handshake failed (DTLS)", {
+    hint: "check that calls_url points at the Realtime API or a compatible server, and try again",
+  });
+}
+
 /**
- * Opens a WebRTC call to the Realtime API with a session minted by the broker.
+ * Resolves once the peer connection is connected and the data channel is open; rejects with a typed error when
+ * either fails first, or when `timeoutMs` passes.
+ */
+function waitUntilConnected(pc, channel, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const done = (err) => {
+      clearTimeout(timer);
+      pc.removeEventListener?.("connectionstatechange", check);
+      channel.removeEventListener?.("open", check);
+      channel.removeEventListener?.("close", channelClosed);
+      channel.removeEventListener?.("error", channelClosed);
+      err ? reject(err) : resolve();
+    };
+    const check = () => {
+      if (pc.connectionState === "failed") done(transportFailure(pc));
+      else if (pc.connectionState === "closed") done(new VoiceBrokerError("call_closed", "the call was closed before it connected"));
+      else if (pc.connectionState === "connected" && channel.readyState === "open") done();
+    };
+    const channelClosed = () =>
+      done(
+        new VoiceBrokerError("channel_failed", "the Realtime events channel (oai-events) closed before it opened", {
+          hint: "the server refused the data channel: check that calls_url points at the Realtime API",
+        }),
+      );
+    const timer = setTimeout(
+      () =>
+        done(
+          new VoiceBrokerError(
+            "connect_timeout",
+            `WebRTC did not connect within ${timeoutMs} ms (peer connection ${pc.connectionState}, events channel ${channel.readyState})`,
+            { hint: "a firewall or VPN may block UDP to the Realtime API; try another network, or raise connectTimeoutMs" },
+          ),
+        ),
+      timeoutMs,
+    );
+    pc.addEventListener("connectionstatechange", check);
+    channel.addEventListener("open", check);
+    channel.addEventListener("close", channelClosed);
+    channel.addEventListener("error", channelClosed);
+    check();
+  });
+}
+
+/** Hands each server event (parsed JSON) to `onEvent`, from the first one on, so the page never misses session.created. */
+function forwardEvents(channel, onEvent) {
+  channel.addEventListener("message", (message) => {
+    let event;
+    try {
+      event = JSON.parse(message.data);
+    } catch {
+      return;
+    }
+    try {
+      onEvent?.(event);
+    } catch (err) {
+      console.error("voice-broker: onEvent threw", err);
+    }
+  });
+}
+
+/**
+ * Opens a WebRTC call to the Realtime API with a session minted by the broker, and resolves once it is really
+ * up: the peer connection connected (ICE and DTLS done) and the `oai-events` data channel open.
  * Uses only session.calls_url and session.value; never builds an OpenAI URL itself.
  */
 export async function connectRealtime(
   session,
-  { mediaStream, audioElement, fetchImpl, RTCPeerConnectionImpl, rtcConfig, direction = "recvonly", timeoutMs = DEFAULT_TIMEOUT_MS } = {},
+  {
+    mediaStream,
+    audioElement,
+    onEvent,
+    fetchImpl,
+    RTCPeerConnectionImpl,
+    rtcConfig,
+    direction = "recvonly",
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    connectTimeoutMs = DEFAULT_CONNECT_TIMEOUT_MS,
+  } = {},
 ) {
   if (!session || typeof session.value !== "string" || !session.value) {
     throw new VoiceBrokerError("bad_session", "no client secret in the session", { hint: "mint a session first" });
@@ -359,6 +478,7 @@ export async function connectRealtime(
     });
   }
 
+  const startedAt = now();
   const pc = new PC(rtcConfig);
   let channel = null;
   const close = () => {
@@ -385,6 +505,7 @@ export async function connectRealtime(
       pc.addTransceiver("audio", { direction });
     }
     channel = pc.createDataChannel("oai-events");
+    forwardEvents(channel, onEvent);
 
     const offer = await pc.createOffer();
     await pc.setLocalDescription(offer);
@@ -422,13 +543,19 @@ export async function connectRealtime(
         status: res.status,
       });
     }
+    const answeredAt = now();
     await pc.setRemoteDescription({ type: "answer", sdp: answerSdp });
+    await waitUntilConnected(pc, channel, connectTimeoutMs);
     return {
+      timings: { startedAt, answeredAt, connectedAt: now() },
       pc,
       channel,
       answerSdp,
       status: res.status,
       callLocation: res.headers.get("location"),
+      send(event) {
+        channel.send(JSON.stringify(event));
+      },
       close,
     };
   } catch (err) {

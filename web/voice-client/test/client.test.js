@@ -14,6 +14,7 @@ import {
   playSample,
   redact,
   startBroker,
+  startClient,
 } from "../index.js";
 
 const TOKEN = "broker-token-0123456789abcdef0123456789abcdef";
@@ -106,6 +107,49 @@ describe("createBrokerClient against a fake broker", () => {
     assert.deepEqual(JSON.parse(seen.at(-1).body), {});
     await createBrokerClient({ url, token: TOKEN }).mint({ voice: "marin" });
     assert.deepEqual(JSON.parse(seen.at(-1).body), { voice: "marin" });
+  });
+
+  test("after a broker restart (bad_token), the client starts it again once and retries with the new token", async () => {
+    nextError = { status: 401, json: { error: "bad_token", message: "wrong token", hint: "fetch it again" } };
+    let restarts = 0;
+    const restart = async () => {
+      restarts += 1;
+      return { url, token: `${TOKEN}-new` };
+    };
+    const session = await createBrokerClient({ url, token: TOKEN, restart }).mint();
+    assert.deepEqual(session, SESSION);
+    assert.equal(restarts, 1);
+    assert.equal(seen.at(-2).headers.authorization, `Bearer ${TOKEN}`);
+    assert.equal(seen.at(-1).headers.authorization, `Bearer ${TOKEN}-new`);
+  });
+
+  test("a second bad_token after the re-start is reported, not looped on", async () => {
+    let restarts = 0;
+    const restart = async () => {
+      restarts += 1;
+      nextError = { status: 401, json: { error: "bad_token", message: "wrong token", hint: "fetch it again" } };
+      return { url, token: TOKEN };
+    };
+    nextError = { status: 401, json: { error: "bad_token", message: "wrong token", hint: "fetch it again" } };
+    await expectError(createBrokerClient({ url, token: TOKEN, restart }).mint(), "bad_token");
+    assert.equal(restarts, 1);
+  });
+
+  test("startClient re-starts through /__start_voice on bad_token", async () => {
+    let starts = 0;
+    const fetchImpl = async (u, init) => {
+      if (u === "/__start_voice") {
+        starts += 1;
+        return Response.json({ ok: true, url, token: `${TOKEN}-${starts}`, keyed: true, already: starts > 1 });
+      }
+      return fetch(u, init);
+    };
+    const { client, started } = await startClient({ fetchImpl });
+    assert.equal(started.url, url);
+    nextError = { status: 401, json: { error: "bad_token", message: "wrong token", hint: "fetch it again" } };
+    await client.mint();
+    assert.equal(starts, 2);
+    assert.equal(seen.at(-1).headers.authorization, `Bearer ${TOKEN}-2`);
   });
 
   test("without a token no Authorization header is sent", async () => {
@@ -283,9 +327,39 @@ describe("startBroker", () => {
   });
 });
 
-class FakePC {
+class FakeChannel extends EventTarget {
+  constructor(label) {
+    super();
+    this.label = label;
+    this.readyState = "connecting";
+    this.closed = false;
+    this.sent = [];
+  }
+  send(data) {
+    this.sent.push(data);
+  }
+  close() {
+    this.closed = true;
+    this.readyState = "closed";
+  }
+  become(state) {
+    this.readyState = state;
+    this.dispatchEvent(new Event(state === "open" ? "open" : "close"));
+  }
+  receive(data) {
+    this.dispatchEvent(new MessageEvent("message", { data }));
+  }
+}
+
+/**
+ * A stand-in RTCPeerConnection. After the answer is applied it plays `FakePC.outcome`: "connect" (ICE and DTLS
+ * succeed, the channel opens), "ice_failed", "dtls_failed", "channel_closed" or "never" (nothing happens).
+ */
+class FakePC extends EventTarget {
   static last = null;
+  static outcome = "connect";
   constructor(config) {
+    super();
     FakePC.last = this;
     this.config = config;
     this.tracks = [];
@@ -294,6 +368,8 @@ class FakePC {
     this.local = null;
     this.remote = null;
     this.closed = false;
+    this.connectionState = "new";
+    this.iceConnectionState = "new";
   }
   addTrack(track, stream) {
     this.tracks.push({ track, stream });
@@ -302,7 +378,7 @@ class FakePC {
     this.transceivers.push({ kind, init });
   }
   createDataChannel(label) {
-    const ch = { label, closed: false, close() { this.closed = true; } };
+    const ch = new FakeChannel(label);
     this.channels.push(ch);
     return ch;
   }
@@ -314,9 +390,23 @@ class FakePC {
   }
   async setRemoteDescription(d) {
     this.remote = d;
+    setTimeout(() => this.play(FakePC.outcome), 1);
+  }
+  play(outcome) {
+    const [channel] = this.channels;
+    if (outcome === "never") return;
+    this.iceConnectionState = outcome === "ice_failed" ? "failed" : "connected";
+    this.become(outcome === "ice_failed" || outcome === "dtls_failed" ? "failed" : "connected");
+    if (outcome === "connect") channel.become("open");
+    if (outcome === "channel_closed") channel.become("closed");
+  }
+  become(state) {
+    this.connectionState = state;
+    this.dispatchEvent(new Event("connectionstatechange"));
   }
   close() {
     this.closed = true;
+    this.connectionState = "closed";
   }
 }
 
@@ -398,6 +488,38 @@ describe("connectRealtime", () => {
     const conn = await connectRealtime({ ...SESSION, calls_url: "http://127.0.0.1:9999/v1/realtime/calls" }, { fetchImpl, RTCPeerConnectionImpl: FakePC });
     assert.equal(conn.status, 201);
   });
+
+  test("resolves only once the peer connection is connected and the events channel open", async () => {
+    const fetchImpl = async () => new Response(ANSWER, { status: 201 });
+    const events = [];
+    const conn = await connectRealtime(SESSION, { fetchImpl, RTCPeerConnectionImpl: FakePC, onEvent: (e) => events.push(e.type) });
+    assert.equal(conn.pc.connectionState, "connected");
+    assert.equal(conn.channel.readyState, "open");
+    conn.channel.receive(JSON.stringify({ type: "session.created", session: {} }));
+    conn.channel.receive("not json");
+    assert.deepEqual(events, ["session.created"], "server events reach the page, parsed");
+    conn.send({ type: "session.update", session: { instructions: "x" } });
+    assert.deepEqual(JSON.parse(conn.channel.sent[0]), { type: "session.update", session: { instructions: "x" } });
+  });
+
+  for (const [outcome, code] of [
+    ["ice_failed", "ice_failed"],
+    ["dtls_failed", "dtls_failed"],
+    ["channel_closed", "channel_failed"],
+    ["never", "connect_timeout"],
+  ]) {
+    test(`a call whose transport ends ${outcome} is ${code} with a hint, and is closed`, async () => {
+      FakePC.outcome = outcome;
+      try {
+        const fetchImpl = async () => new Response(ANSWER, { status: 201 });
+        const err = await expectError(connectRealtime(SESSION, { fetchImpl, RTCPeerConnectionImpl: FakePC, connectTimeoutMs: 50 }), code);
+        assert.notEqual(err.hint, "");
+        assert.equal(FakePC.last.closed, true);
+      } finally {
+        FakePC.outcome = "connect";
+      }
+    });
+  }
 });
 
 describe("playSample and masking", () => {

@@ -39,23 +39,14 @@ class DashboardBrowserIT {
 
     @BeforeEach
     void startFake() {
-        fake = FakeOpenAi.http().start();
+        fake = FakeOpenAi.http().withWebRtc().start();
         brokerPort = BrokerProcess.freePort();
     }
 
     @AfterEach
-    void stopEverything() throws IOException {
-        for (Path file : runtimeFiles()) {
-            long pid = JSON.readTree(file.toFile()).path("pid").asLong();
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
-        }
+    void stopEverything() {
+        DevServer.stopBrokersIn(runtimeDir);
         fake.close();
-    }
-
-    private List<Path> runtimeFiles() throws IOException {
-        try (Stream<Path> files = Files.list(runtimeDir)) {
-            return files.filter(p -> p.getFileName().toString().matches("broker-\\d+\\.json")).toList();
-        }
     }
 
     private Map<String, String> devEnv(boolean withKey, String... extra) {
@@ -95,6 +86,23 @@ class DashboardBrowserIT {
             assertTrue(runtimeFile().path("allowed_origins").toString().contains(dev.origin()), "the plugin allowed the dev server's own origin");
 
             assertTheKeyIsNowhere(browser, dev);
+        }
+    }
+
+    @Test
+    void anSdpAnswerAloneIsNotAConnectedCall() throws Exception {
+        // An upstream that accepts the offer (201) but whose answer leads nowhere: no ICE, no DTLS, no channel.
+        try (FakeOpenAi signallingOnly = FakeOpenAi.http().start();
+             DevServer dev = DevServer.start(devEnv(true, "OPENAI_BASE_URL", signallingOnly.baseUrl()));
+             Browser browser = new Browser()) {
+            browser.open(dev.origin() + "/?connectTimeoutMs=3000");
+            browser.click("connect");
+            assertTrue(browser.awaitOutcome("connected", CLICK_TIMEOUT).startsWith("failed"), "never reported connected");
+            assertEquals("connect_timeout", browser.text("error-code"), browser.text("log"));
+            assertTrue(browser.text("error-hint").contains("UDP"), browser.text("error-hint"));
+            assertEquals("", browser.text("call-state"));
+            assertEquals(1, signallingOnly.requestsTo("/v1/realtime/calls").stream().filter(r -> r.method().equals("POST")).count(),
+                    "the offer was answered: only the connection was missing");
         }
     }
 

@@ -1,5 +1,6 @@
 package voicebroker.e2e;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.stream.Stream;
 import voicebroker.testkit.BrokerProcess;
 
 /**
@@ -54,6 +56,18 @@ final class DevServer implements AutoCloseable {
             DevServer server = new DevServer(builder.start(), port);
             server.awaitListening(Duration.ofSeconds(60));
             return server;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Stops every broker whose runtime file is in this directory (the plugin started them, not the test). */
+    static void stopBrokersIn(Path runtimeDir) {
+        try (Stream<Path> files = Files.list(runtimeDir)) {
+            for (Path file : files.filter(p -> p.getFileName().toString().matches("broker-\\d+\\.json")).toList()) {
+                long pid = new ObjectMapper().readTree(file.toFile()).path("pid").asLong();
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

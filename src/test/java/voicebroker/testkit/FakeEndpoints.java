@@ -23,6 +23,9 @@ final class FakeEndpoints {
     static final String SPEECH = "/audio/speech";
     static final String CALLS = "/realtime/calls";
 
+    /** What browsers may send to the calls endpoint: the SDP post, plus the header the Agents SDK adds. */
+    static final String CALLS_REQUEST_HEADERS = "authorization, content-type, openai-beta, x-openai-agents-sdk";
+
     static final String CLIENT_SECRET_REQUEST = "RealtimeCreateClientSecretRequest";
     static final String CLIENT_SECRET_RESPONSE = "RealtimeCreateClientSecretResponse";
     static final String SPEECH_REQUEST = "CreateSpeechRequest";
@@ -33,6 +36,9 @@ final class FakeEndpoints {
     private final FakeOpenAi fake;
     /** Client secrets this fake minted, with their expiry in epoch seconds; /realtime/calls accepts only these. */
     private final Map<String, Long> mintedSecrets = new ConcurrentHashMap<>();
+    /** The session each secret was minted with: a WebRTC call greets the browser with it in session.created. */
+    private final Map<String, JsonNode> mintedSessions = new ConcurrentHashMap<>();
+    private volatile boolean expireAsMinted;
 
     FakeEndpoints(FakeOpenAi fake) {
         this.fake = fake;
@@ -95,7 +101,7 @@ final class FakeEndpoints {
         if (endpoint.startsWith(CALLS) && request.method().equals("OPTIONS")) {
             return withCors(FakeResponse.empty(204))
                     .withHeader("Access-Control-Allow-Methods", "POST, OPTIONS")
-                    .withHeader("Access-Control-Allow-Headers", "authorization, content-type")
+                    .withHeader("Access-Control-Allow-Headers", CALLS_REQUEST_HEADERS)
                     .withHeader("Access-Control-Max-Age", "600");
         }
         boolean post = request.method().equals("POST");
@@ -143,11 +149,13 @@ final class FakeEndpoints {
         }
         long expiresAt = Instant.now().getEpochSecond() + body.path("expires_after").path("seconds").asLong(600);
         String secret = "ek_" + randomHex(16);
-        mintedSecrets.put(secret, expiresAt);
+        ObjectNode minted = FakeSessions.echo(session, model);
+        mintedSessions.put(secret, minted);
+        mintedSecrets.put(secret, expireAsMinted ? 0L : expiresAt);
         ObjectNode response = JSON.createObjectNode();
         response.put("value", secret);
         response.put("expires_at", expiresAt);
-        response.set("session", FakeSessions.echo(session, model));
+        response.set("session", minted);
         return FakeResponse.json(200, response.toString());
     }
 
@@ -240,9 +248,18 @@ final class FakeEndpoints {
         if (!request.violations().isEmpty()) {
             return withCors(invalidRequest(request.violations()));
         }
-        String location = fake.basePath() + CALLS + "/rtc_" + randomHex(12);
-        return withCors(FakeResponse.text(201, "application/sdp", FakeSdp.answerFor(request.bodyText())))
-                .withHeader("Location", location);
+        String callId = "rtc_" + randomHex(12);
+        WebRtcPeer peer = fake.webRtcPeer();
+        String answer;
+        try {
+            answer = peer == null ? FakeSdp.answerFor(request.bodyText())
+                    : peer.answer(callId, request.bodyText(), mintedSessions.get(token));
+        } catch (RuntimeException peerFailed) {
+            return withCors(OpenAiErrors.response(500, "The server had an error while processing your request.",
+                    "server_error", null, null));
+        }
+        return withCors(FakeResponse.text(201, "application/sdp", answer))
+                .withHeader("Location", fake.basePath() + CALLS + "/" + callId);
     }
 
     /** The real API lets a browser call this endpoint directly with an ek_ secret, so it answers CORS openly. */
@@ -263,6 +280,11 @@ final class FakeEndpoints {
     /** Makes every secret minted so far expired, so tests need not wait the 10 s minimum lifetime. */
     void expireSecrets() {
         mintedSecrets.replaceAll((secret, expiresAt) -> 0L);
+    }
+
+    void expireAsMinted(boolean on) {
+        expireAsMinted = on;
+        expireSecrets();
     }
 
     static String randomHex(int bytes) {

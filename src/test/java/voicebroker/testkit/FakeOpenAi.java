@@ -1,5 +1,6 @@
 package voicebroker.testkit;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -34,7 +35,10 @@ import java.util.function.Predicate;
  *       {@code ek_...} secrets with a session echoing what was asked for;</li>
  *   <li>{@code POST /v1/audio/speech} streams fake audio in paced chunks;</li>
  *   <li>{@code POST /v1/realtime/calls} takes an SDP offer with a minted, unexpired secret, answers 201 with an
- *       SDP answer, and speaks CORS to browsers.</li>
+ *       SDP answer, and speaks CORS to browsers. By default the answer only mirrors the offer (signalling only);
+ *       with {@link #withWebRtc()} a real WebRTC peer answers, completes ICE and DTLS, greets the browser on the
+ *       {@code oai-events} channel with the session minted for that secret, and exchanges audio
+ *       (see {@link #webRtcCalls()}).</li>
  * </ul>
  * It records every request (see {@link RecordedRequest}) and counts TCP connections, and a test can script
  * {@link Fault}s per path. Typical use:
@@ -80,6 +84,8 @@ public final class FakeOpenAi implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final ExecutorService connectionThreads = Executors.newCachedThreadPool(daemonThreads());
     private volatile ServerSocket serverSocket;
+    private boolean webRtc;
+    private volatile WebRtcPeer webRtcPeer;
 
     private FakeOpenAi(SelfSignedCert certificate) {
         this.certificate = certificate;
@@ -100,6 +106,15 @@ public final class FakeOpenAi implements AutoCloseable {
         return new FakeOpenAi(Objects.requireNonNull(certificate));
     }
 
+    /** Answers calls with a real WebRTC peer (a Node process, started with the fake) instead of a mirrored SDP. */
+    public synchronized FakeOpenAi withWebRtc() {
+        if (serverSocket != null) {
+            throw new IllegalStateException("choose WebRTC before start()");
+        }
+        webRtc = true;
+        return this;
+    }
+
     // ---- lifecycle -------------------------------------------------------------------------------------------
 
     /** Listens on 127.0.0.1 on an ephemeral port. */
@@ -117,6 +132,9 @@ public final class FakeOpenAi implements AutoCloseable {
                     : certificate.serverContext().getServerSocketFactory().createServerSocket();
             socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 128);
             serverSocket = socket;
+            if (webRtc) {
+                webRtcPeer = WebRtcPeer.start();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot listen on 127.0.0.1:" + port, e);
         }
@@ -151,6 +169,10 @@ public final class FakeOpenAi implements AutoCloseable {
         }
         openSockets.forEach(FakeOpenAi::closeQuietly);
         connectionThreads.shutdownNow();
+        WebRtcPeer peer = webRtcPeer;
+        if (peer != null) {
+            peer.close();
+        }
     }
 
     public int port() {
@@ -268,6 +290,42 @@ public final class FakeOpenAi implements AutoCloseable {
     /** Expires every secret minted so far, so /realtime/calls refuses them without waiting. */
     public void expireSecrets() {
         endpoints.expireSecrets();
+    }
+
+    /**
+     * Expires every secret minted so far and, while on, each new one the moment it is minted (its answer still
+     * names a future expiry), as a secret that outlived its lifetime in a cache would be.
+     */
+    public void expireSecretsAsMinted(boolean on) {
+        endpoints.expireAsMinted(on);
+    }
+
+    // ---- WebRTC calls ----------------------------------------------------------------------------------------
+
+    /**
+     * What each WebRTC call saw so far, by call id: {@code state} (the peer connection's), {@code channelOpen},
+     * {@code micPackets} and {@code micBytes} (RTP received from the browser), {@code sentPackets} (audio sent to
+     * it) and {@code clientEvents} (types of the events the browser sent, in order). Needs {@link #withWebRtc()}.
+     */
+    public JsonNode webRtcCalls() {
+        return peerOrThrow().stats();
+    }
+
+    /** Ends every WebRTC call from the server's side. Needs {@link #withWebRtc()}. */
+    public void hangUpWebRtcCalls() {
+        peerOrThrow().hangUpAll();
+    }
+
+    private WebRtcPeer peerOrThrow() {
+        WebRtcPeer peer = webRtcPeer;
+        if (peer == null) {
+            throw new IllegalStateException("this fake answers calls without WebRTC; use withWebRtc()");
+        }
+        return peer;
+    }
+
+    WebRtcPeer webRtcPeer() {
+        return webRtcPeer;
     }
 
     // ---- faults ----------------------------------------------------------------------------------------------
@@ -508,7 +566,8 @@ public final class FakeOpenAi implements AutoCloseable {
     /**
      * Runs the fake on its own, for manual tries and benchmarks:
      * {@code java -cp <test classes and deps> voicebroker.testkit.FakeOpenAi --port 9999 --latency-ms 300}.
-     * Options: --port N (0 = any), --latency-ms N, --key KEY, --base-path /v1, --https, --speech-bytes N,
+     * Options: --port N (0 = any), --latency-ms N, --key KEY, --base-path /v1, --https, --webrtc (calls answered
+     * by the real WebRTC peer), --speech-bytes N,
      * --unavailable-model NAME (repeatable). Prints one line with the base URL, then serves until killed.
      */
     public static void main(String[] args) throws InterruptedException {

@@ -17,7 +17,7 @@ final class FakeOpenAiCli {
         } catch (IllegalArgumentException e) {
             System.err.println("fake-openai: " + e.getMessage());
             System.err.println("usage: FakeOpenAi [--port N] [--latency-ms N] [--key KEY] [--base-path /v1] [--https]"
-                    + " [--speech-bytes N] [--unavailable-model NAME]...");
+                    + " [--webrtc] [--speech-bytes N] [--unavailable-model NAME]...");
             System.exit(2);
             return;
         }
@@ -25,6 +25,9 @@ final class FakeOpenAiCli {
         fake.expectedKey(options.key).basePath(options.basePath).latency(Duration.ofMillis(options.latencyMs))
                 .speechBytes(options.speechBytes);
         options.unavailableModels.forEach(fake::modelUnavailable);
+        if (options.webRtc) {
+            fake.withWebRtc();
+        }
         fake.start(options.port);
         Runtime.getRuntime().addShutdownHook(new Thread(fake::close, "fake-openai-shutdown"));
         // One line, easy for scripts to parse; the key is a test key, so printing it is fine.
@@ -40,6 +43,7 @@ final class FakeOpenAiCli {
         String key = FakeOpenAi.DEFAULT_KEY;
         String basePath = "/v1";
         boolean https = false;
+        boolean webRtc = false;
         long speechBytes = 8 * 1024;
         final List<String> unavailableModels = new ArrayList<>();
 
@@ -49,6 +53,10 @@ final class FakeOpenAiCli {
                 String name = args[i];
                 if (name.equals("--https")) {
                     options.https = true;
+                    continue;
+                }
+                if (name.equals("--webrtc")) {
+                    options.webRtc = true;
                     continue;
                 }
                 if (i + 1 >= args.length) {

@@ -341,8 +341,23 @@ class FakeOpenAiTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(204, preflight.statusCode());
         assertEquals("*", preflight.headers().firstValue("Access-Control-Allow-Origin").orElseThrow());
-        assertTrue(preflight.headers().firstValue("Access-Control-Allow-Headers").orElseThrow().contains("authorization"));
+        String allowed = preflight.headers().firstValue("Access-Control-Allow-Headers").orElseThrow();
+        for (String header : new String[] {"authorization", "content-type", "x-openai-agents-sdk"}) {
+            assertTrue(allowed.contains(header), header + " (sent by the Agents SDK) is allowed: " + allowed);
+        }
         assertTrue(preflight.headers().firstValue("Access-Control-Allow-Methods").orElseThrow().contains("POST"));
+    }
+
+    @Test
+    void aWebRtcFakeRefusesAForeignSecretBeforeAnySdpReachesItsPeer() throws Exception {
+        try (FakeOpenAi webRtc = FakeOpenAi.http().withWebRtc().start()) {
+            HttpResponse<String> refused = client.send(HttpRequest.newBuilder(URI.create(webRtc.baseUrl() + "/realtime/calls"))
+                    .header("Authorization", "Bearer ek_" + "0".repeat(32)).header("Content-Type", "application/sdp")
+                    .POST(HttpRequest.BodyPublishers.ofString("v=0\r\n")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, refused.statusCode());
+            assertEquals("*", refused.headers().firstValue("Access-Control-Allow-Origin").orElseThrow(), "a browser can read the refusal");
+            assertEquals(0, webRtc.webRtcCalls().size(), "the peer never saw the offer");
+        }
     }
 
     // ---- faults ----------------------------------------------------------------------------------------------
