@@ -427,6 +427,10 @@ export default function voiceBroker(options = {}) {
         const request = {
           method: req.method,
           peer: req.socket?.remoteAddress ?? null,
+          // The socket's other end and ours: the launcher asks the kernel which OS user owns the caller's socket.
+          peerPort: req.socket?.remotePort ?? null,
+          localAddress: req.socket?.localAddress ?? null,
+          localPort: req.socket?.localPort ?? null,
           headers: distinctHeaders(req),
           body,
         };

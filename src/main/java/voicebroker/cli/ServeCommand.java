@@ -111,6 +111,7 @@ final class ServeCommand {
         contents.put("keyed", config.keyed());
         contents.put("base", config.base().rootString());
         contents.put("allowed_origins", config.allowedOrigins());
+        contents.put("beyond_loopback", config.bindBeyondLoopback());
         contents.put("started_at", Instant.now().toString());
         contents.put("salt", salt);
         contents.put("fingerprint", config.fingerprint(salt));
@@ -118,6 +119,11 @@ final class ServeCommand {
     }
 
     private static void logStartup(BrokerConfig config, BrokerServer server, Path runtimeFile) {
+        if (!config.bindBeyondLoopback().isEmpty()) {
+            // Loud on purpose: this mode exists only so tests can prove the peer guard.
+            Log.warn("UNSAFE: LISTENING BEYOND LOOPBACK on " + config.bindBeyondLoopback() + " (VOICE_UNSAFE_TEST_BIND=1): the port is "
+                    + "reachable from the network; peers off this machine are refused, but this mode is for tests only");
+        }
         Log.info("voice-broker listening on " + server.addresses() + "; upstream " + config.base().api()
                 + (config.keyed() ? " (key " + config.apiKey().get().masked() + ")" : " (no key: mints answer no_key)"));
         Log.info("allowed origins " + config.allowedOrigins() + "; models " + config.models() + "; modes "

@@ -7,6 +7,7 @@ import voicebroker.launcher.LaunchEnvironment;
 import voicebroker.launcher.LaunchException;
 import voicebroker.launcher.LaunchResult;
 import voicebroker.launcher.Launcher;
+import voicebroker.runtime.RuntimeFile;
 
 /**
  * {@code voice start [--json [--with-token]]}: makes sure the broker runs in the background with the current
@@ -31,6 +32,10 @@ final class StartCommand {
         boolean json = options.has("--json");
         try {
             LaunchResult result = new Launcher(LaunchEnvironment.current(), Command::progress).start();
+            RuntimeFile.read(result.info().file()).map(node -> node.path("beyond_loopback")).filter(list -> !list.isEmpty())
+                    .ifPresent(list -> Command.progress("WARNING: UNSAFE: the broker listens beyond loopback on " + list
+                            + " (VOICE_UNSAFE_TEST_BIND, for tests only). Fix: unset VOICE_UNSAFE_TEST_BIND and VOICE_BIND, then "
+                            + "'./voice stop && ./voice start'."));
             if (!result.info().keyed()) {
                 Command.progress("warning: the broker has no OPENAI_API_KEY, so every mint answers no_key. Fix: set it in the "
                         + "environment or .env, then run './voice start' again.");

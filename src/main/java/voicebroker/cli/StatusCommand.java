@@ -1,6 +1,7 @@
 package voicebroker.cli;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import voicebroker.config.BrokerConfig;
@@ -11,6 +12,7 @@ import voicebroker.launcher.LaunchException;
 import voicebroker.launcher.LaunchFiles;
 import voicebroker.launcher.Launcher;
 import voicebroker.launcher.RuntimeInfo;
+import voicebroker.runtime.RuntimeFile;
 
 /**
  * {@code voice status [--json]}: what runs on the configured port, and whether its configuration still matches
@@ -66,6 +68,11 @@ final class StatusCommand {
         Command.result("  keyed    " + (info.keyed() ? "yes" : "no (mints answer no_key; set OPENAI_API_KEY and run './voice start')"));
         Command.result("  base     " + info.base());
         Command.result("  origins  " + String.join(", ", info.allowedOrigins()));
+        List<String> beyond = beyondLoopback(info);
+        if (!beyond.isEmpty()) {
+            Command.result("  bind     UNSAFE: listening beyond loopback on " + String.join(", ", beyond)
+                    + " (VOICE_UNSAFE_TEST_BIND, for tests only; unset it and VOICE_BIND, then './voice stop && ./voice start')");
+        }
         Command.result("  log      " + files.log());
         Command.result("  runtime  " + files.runtimeFile());
         Command.result("  config   " + (current ? "current (matches this environment)"
@@ -74,6 +81,13 @@ final class StatusCommand {
             Command.progress("the broker does not answer /api/health. Fix: ./voice stop && ./voice start");
         }
         return Command.EXIT_OK;
+    }
+
+    /** Addresses beyond loopback the broker listens on, from its runtime file. */
+    private static List<String> beyondLoopback(RuntimeInfo info) {
+        List<String> out = new java.util.ArrayList<>();
+        RuntimeFile.read(info.file()).ifPresent(node -> node.path("beyond_loopback").forEach(address -> out.add(address.asText())));
+        return out;
     }
 
     private static Map<String, Object> jsonReport(RuntimeInfo info, LaunchFiles files, boolean current, boolean answering) {
@@ -88,6 +102,7 @@ final class StatusCommand {
         body.put("keyed", info.keyed());
         body.put("base", info.base());
         body.put("allowed_origins", info.allowedOrigins());
+        body.put("beyond_loopback", beyondLoopback(info));
         body.put("log", files.log().toString());
         body.put("runtime_file", files.runtimeFile().toString());
         body.put("config", current ? "current" : "stale");

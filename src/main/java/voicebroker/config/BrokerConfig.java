@@ -101,6 +101,11 @@ public record BrokerConfig(
         }
     }
 
+    /** The bind addresses that are not loopback: empty unless the documented test switch opened the broker wider. */
+    public List<String> bindBeyondLoopback() {
+        return bind.stream().filter(address -> !address.isLoopbackAddress()).map(java.net.InetAddress::getHostAddress).toList();
+    }
+
     /** Names every setting of a {@link BrokerConfig}; unset ones keep the defaults an empty environment gives. */
     public static final class Builder {
         private Optional<Secret> apiKey = Optional.empty();

@@ -76,9 +76,9 @@ public final class ConfigLoader {
         if (key.isEmpty()) {
             return Optional.empty();
         }
-        if (key.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
-            throw new ConfigException("bad_key", "OPENAI_API_KEY", "the key contains spaces or non-ASCII characters.",
-                    "paste the key again without quotes or line breaks.");
+        if (key.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f || c == '"' || c == '\'')) {
+            throw new ConfigException("bad_key", "OPENAI_API_KEY", "the key contains spaces, quotes or non-ASCII characters, so it cannot be a key.",
+                    "paste the key again without quotes or line breaks (in .env, quote the whole value or nothing: OPENAI_API_KEY=\"sk-...\").");
         }
         return Optional.of(Secret.of(key));
     }

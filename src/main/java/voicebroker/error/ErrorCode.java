@@ -7,6 +7,10 @@ package voicebroker.error;
 public enum ErrorCode {
     NON_LOOPBACK(403, "Only processes on this machine may call the broker.",
             "Call the broker from this machine through 127.0.0.1 or [::1]; it never serves the network."),
+    FOREIGN_USER(403, "The connection comes from another user of this machine.",
+            "Only the OS user who runs the broker (and the dev server) may call it: run the dashboard's browser or script as that user."),
+    DASHBOARD_TOKEN_REQUIRED(403, "This platform cannot tell which OS user is calling, so /__start_voice needs a dashboard token.",
+            "Set dashboardTokenHeader and dashboardTokenFile in the dev server plugin's options (the page sends the token); on Linux the OS user is checked instead."),
     BAD_HOST(403, "The Host header does not name this broker.",
             "Call http://localhost:PORT, http://127.0.0.1:PORT or http://[::1]:PORT exactly; other names are refused (DNS rebinding)."),
     FORBIDDEN_ORIGIN(403, "This page's origin may not call the broker.",

@@ -34,6 +34,11 @@ public final class CallBudget {
         return Optional.empty();
     }
 
+    /** Takes one call from the per-minute budget for a background call; false when it is spent. */
+    public boolean takeOne() {
+        return takeFromBucket() == 0;
+    }
+
     public void release() {
         inFlight.release();
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Limits;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.upstream.OpenAiClient;
 
 /**
@@ -54,7 +55,7 @@ public final class BrokerServer implements AutoCloseable {
     public static BrokerServer start(BrokerConfig config) throws IOException {
         configureJdkServer(config.limits());
         Optional<OpenAiClient> upstream = config.apiKey().map(key -> new OpenAiClient(config, key));
-        HttpServerAdapter handler = new HttpServerAdapter(BrokerHandler.create(config, upstream));
+        HttpServerAdapter handler = new HttpServerAdapter(BrokerHandler.create(config, upstream, SameUserGuard.forThisProcess()));
         ExecutorService workers = workerPool(config.limits().workerThreads(),
                 config.limits().maxConnections() * Math.max(1, config.bind().size()));
         List<HttpServer> servers = new ArrayList<>();

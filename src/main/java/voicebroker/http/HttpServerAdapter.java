@@ -10,6 +10,7 @@ import java.util.Optional;
 import voicebroker.guard.RequestFacts;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Chain;
+import voicebroker.pipeline.Connection;
 import voicebroker.pipeline.Exchange;
 import voicebroker.pipeline.Reply;
 import voicebroker.pipeline.StreamBody;
@@ -40,7 +41,7 @@ final class HttpServerAdapter implements HttpHandler {
         InetSocketAddress remote = http.getRemoteAddress();
         RequestFacts facts = new RequestFacts(remote.getAddress(), http.getRequestMethod(), http.getRequestURI().toString(),
                 http.getRequestHeaders());
-        return Exchange.of(facts, http.getRequestBody());
+        return Exchange.of(facts, new Connection(remote, http.getLocalAddress()), http.getRequestBody());
     }
 
     private static void write(HttpExchange http, Reply reply) throws IOException {

@@ -9,6 +9,7 @@ import java.util.stream.Collectors;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Redactor;
+import voicebroker.pipeline.Exchange;
 import voicebroker.pipeline.Reply;
 import voicebroker.pipeline.Step;
 
@@ -32,18 +33,26 @@ final class RouteTable {
         };
     }
 
-    /** {@code method_not_allowed}, with the {@code Allow} header, for a method the route does not take. */
+    /**
+     * {@code method_not_allowed}, with the {@code Allow} header, for a method the route does not take. {@code OPTIONS}
+     * passes: it is a preflight, answered further down.
+     */
     Step methodCheck() {
         return (exchange, next) -> {
             Route route = exchange.required(Route.class);
             String method = exchange.request().method();
-            if (route.methods().contains(method)) {
+            if (route.methods().contains(method) || method.equals("OPTIONS")) {
                 return next.proceed(exchange);
             }
             return Reply.refused(Refusal.of(ErrorCode.METHOD_NOT_ALLOWED, Redactor.printable(method, 64) + " is not allowed on "
                     + route.path() + ".", "Use " + String.join(" or ", route.methods().stream().sorted().toList()) + ".")
                     .withHeader("Allow", String.join(", ", route.methods())));
         };
+    }
+
+    /** True for a request that would spend the key: a route that calls the upstream, and not its preflight. */
+    static boolean spendsKey(Exchange exchange) {
+        return exchange.required(Route.class).spendsKey() && !exchange.request().method().equals("OPTIONS");
     }
 
     /** Routes that spend no key (health) answer here; the checks after this step guard the key. */

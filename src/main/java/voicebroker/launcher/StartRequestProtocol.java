@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,11 +20,12 @@ import voicebroker.net.IpLiteral;
  * one out. In:
  * <pre>{@code
  * {"config": {"allowedOrigins": [...], "allowedHosts": [...], "dashboardTokenHeader": str|null, "dashboardTokenFile": str|null},
- *  "request": {"method": "POST", "peer": "127.0.0.1", "headers": {"host": ["localhost:5173"], ...},
- *              "body": "<raw string>", "bodyTooLarge": false}}
+ *  "request": {"method": "POST", "peer": "127.0.0.1", "peerPort": 51234, "localAddress": "127.0.0.1", "localPort": 5173,
+ *              "headers": {"host": ["localhost:5173"], ...}, "body": "<raw string>", "bodyTooLarge": false}}
  * }</pre>
  * Out: {@code {"status": 200, "body": {...}, "headers": {...}}}. {@code config} is the plugin's own trusted
- * settings; {@code request} is what the browser sent, judged by {@link StartVoiceHandler}.
+ * settings; {@code request} is what the browser sent, judged by {@link StartVoiceHandler}. {@code peerPort},
+ * {@code localAddress} and {@code localPort} complete the request's socket, so the caller's OS user can be found.
  */
 public final class StartRequestProtocol {
     /** Far above any real request (whose body is at most 16 KiB), small enough to refuse garbage quickly. */
@@ -91,7 +93,22 @@ public final class StartRequestProtocol {
             throw new ProtocolException("request.body must be the raw body as a string");
         }
         return new StartVoiceHandler.Request(peer, method, headers(request.path("headers")),
-                body.asText("").getBytes(StandardCharsets.UTF_8), request.path("bodyTooLarge").asBoolean(false));
+                body.asText("").getBytes(StandardCharsets.UTF_8), request.path("bodyTooLarge").asBoolean(false), socket(request, peer));
+    }
+
+    /** Both ends of the request's connection, when the host passed them all. */
+    private static Optional<StartCaller.Socket> socket(JsonNode request, InetAddress peer) throws ProtocolException {
+        Optional<String> localAddress = optionalText(request, "localAddress");
+        JsonNode peerPort = request.path("peerPort");
+        JsonNode localPort = request.path("localPort");
+        if (localAddress.isEmpty() || !peerPort.canConvertToInt() || !localPort.canConvertToInt()) {
+            return Optional.empty();
+        }
+        if (peerPort.asInt() < 1 || peerPort.asInt() > 65535 || localPort.asInt() < 1 || localPort.asInt() > 65535) {
+            throw new ProtocolException("request.peerPort and request.localPort must be TCP ports");
+        }
+        return Optional.of(new StartCaller.Socket(new InetSocketAddress(peer, peerPort.asInt()),
+                new InetSocketAddress(ipLiteral(localAddress.get()), localPort.asInt())));
     }
 
     /** Header values as arrays (Node's shape); a single string is taken as one value. */

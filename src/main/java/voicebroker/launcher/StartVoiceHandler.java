@@ -40,7 +40,7 @@ import voicebroker.net.Origin;
  * {@link StartVoiceHttpHandler}) or anything else can mount it. The launcher is privileged: it spends no key
  * itself but starts the process that holds one, so it checks the caller at least as strictly as the broker,
  * with the broker's own guard classes, in this order: loopback peer, Host, method, Origin (required), fetch
- * metadata, dashboard token (when configured), JSON content type, body. Only then does it start the broker,
+ * metadata, dashboard token (when configured), JSON content type, the caller's OS user ({@link StartCaller}), body. Only then does it start the broker,
  * with the dev server's origins as the broker's allowed origins, and hand the broker token to the page.
  *
  * <p>It takes nothing from the browser: no key, no base, no argument. The body must be empty or {@code {}}.
@@ -61,6 +61,7 @@ public final class StartVoiceHandler {
     private final Starter starter;
     private final Guard headerChecks;
     private final FailureThrottle tokenFailures = new FailureThrottle(10, Duration.ofSeconds(10));
+    private final StartCaller caller;
 
     /**
      * The host's own, trusted settings (never from a request).
@@ -90,8 +91,17 @@ public final class StartVoiceHandler {
         }
     }
 
-    /** What the dev server saw; headers with every value, names in any case. */
-    public record Request(InetAddress peer, String method, Map<String, List<String>> headers, byte[] body, boolean bodyTooLarge) {
+    /**
+     * What the dev server saw; headers with every value, names in any case; {@code socket}, both ends of the
+     * request's connection, which is how the caller's OS user is known.
+     */
+    public record Request(InetAddress peer, String method, Map<String, List<String>> headers, byte[] body, boolean bodyTooLarge,
+                          Optional<StartCaller.Socket> socket) {
+
+        /** A request whose socket the host did not report: on Linux the caller's OS user is then refused as unknown. */
+        public Request(InetAddress peer, String method, Map<String, List<String>> headers, byte[] body, boolean bodyTooLarge) {
+            this(peer, method, headers, body, bodyTooLarge, Optional.empty());
+        }
     }
 
     /** Status, JSON body and headers to send back as they are. */
@@ -114,8 +124,14 @@ public final class StartVoiceHandler {
     }
 
     public StartVoiceHandler(Settings settings, Starter starter) {
+        this(settings, starter, StartCaller.thisProcess());
+    }
+
+    /** {@code caller} judges the caller's OS user (tests give it other socket tables). */
+    public StartVoiceHandler(Settings settings, Starter starter, StartCaller caller) {
         this.settings = settings;
         this.starter = starter;
+        this.caller = caller;
         this.headerChecks = GuardChain.of(
                 new LoopbackPeerGuard(),
                 new HostGuard(settings.allowedHosts()),
@@ -144,7 +160,9 @@ public final class StartVoiceHandler {
 
     public Response handle(Request request) {
         RequestFacts facts = new RequestFacts(request.peer(), request.method(), PATH, request.headers());
-        Optional<Refusal> refused = headerChecks.check(facts).or(() -> checkBody(request));
+        Optional<Refusal> refused = headerChecks.check(facts)
+                .or(() -> caller.check(request.socket(), settings.tokenHeader().isPresent()))
+                .or(() -> checkBody(request));
         if (refused.isPresent()) {
             return refusal(refused.get());
         }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Mounts a {@link StartVoiceHandler} on any JDK {@code HttpServer}:
@@ -44,7 +45,8 @@ public final class StartVoiceHttpHandler implements HttpHandler {
         }
         boolean tooLarge = declaredTooLarge || body.length > StartVoiceHandler.MAX_BODY_BYTES;
         return new StartVoiceHandler.Request(exchange.getRemoteAddress().getAddress(), exchange.getRequestMethod(),
-                exchange.getRequestHeaders(), tooLarge ? new byte[0] : body, tooLarge);
+                exchange.getRequestHeaders(), tooLarge ? new byte[0] : body, tooLarge,
+                Optional.of(new StartCaller.Socket(exchange.getRemoteAddress(), exchange.getLocalAddress())));
     }
 
     private static long declaredLength(List<String> values) {

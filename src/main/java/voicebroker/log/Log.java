@@ -7,7 +7,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.function.Consumer;
 
 /**
- * The broker's only logger: one line per event on standard error, every line redacted first. Kept tiny on
+ * The broker's only logger: one line per event on standard error, every line redacted and its control
+ * characters escaped first, so a request cannot forge a line or drive the terminal that shows the log. Kept tiny on
  * purpose: a sidecar needs timestamps and levels, not a logging framework, and one choke point makes the
  * "key never in logs" rule easy to prove. A broker started in the background by the launcher logs to a
  * size-capped file instead ({@link #toFile}), because nobody reads its standard error once the launcher exits.
@@ -52,7 +53,8 @@ public final class Log {
     }
 
     private static void write(String level, String message) {
-        String line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + Redactor.redact(message);
+        // Redacted first (a secret must not survive as escapes), then every control character made visible.
+        String line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + ControlChars.escape(Redactor.redact(message));
         sink.accept(line);
     }
 

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.SessionTemplates;
+import voicebroker.guard.CallBudget;
 import voicebroker.upstream.OpenAiClient;
 import voicebroker.upstream.UpstreamFailure;
 
@@ -23,10 +25,11 @@ public final class Minter {
     private final BrokerConfig config;
     private final WarmSecrets warm;
 
-    public Minter(OpenAiClient upstream, BrokerConfig config) {
+    /** {@code budget} is the broker's call budget, which the warm secret's background refills spend too. */
+    public Minter(OpenAiClient upstream, BrokerConfig config, CallBudget budget) {
         this.upstream = upstream;
         this.config = config;
-        this.warm = config.warmSecret() ? new WarmSecrets() : null;
+        this.warm = config.warmSecret() ? new WarmSecrets(budget) : null;
     }
 
     /** The wire answer for {@code POST /api/session}: a kept warm secret when there is one, else a fresh mint. */
@@ -34,8 +37,10 @@ public final class Minter {
         if (warm == null) {
             return mintFresh(request);
         }
-        Map<String, Object> answer = warm.take(request).orElseGet(() -> mintFresh(request));
-        warm.refill(request, () -> mintFresh(request));
+        Optional<Map<String, Object>> kept = warm.take(request);
+        Map<String, Object> answer = kept.orElseGet(() -> mintFresh(request));
+        // A kept secret cost this request no upstream call, so its place in the budget pays for the replacement.
+        warm.refill(request, () -> mintFresh(request), kept.isPresent());
         return answer;
     }
 

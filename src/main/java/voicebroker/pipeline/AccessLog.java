@@ -4,14 +4,14 @@ import java.io.IOException;
 import voicebroker.log.Log;
 import voicebroker.log.Redactor;
 
-/** One log line per request: method, path (never the query), status and time taken to decide. */
+/** One log line per request: method, path (never the query), status and time taken to decide; {@link Log} escapes control characters. */
 public final class AccessLog implements Step {
 
     @Override
     public Reply proceed(Exchange exchange, Chain next) throws IOException {
         long start = System.nanoTime();
         Reply reply = next.proceed(exchange);
-        Log.info(Redactor.printable(exchange.request().method(), 32) + " " + safePath(exchange) + " " + reply.status() + " "
+        Log.info(exchange.request().method() + " " + safePath(exchange) + " " + reply.status() + " "
                 + (System.nanoTime() - start) / 1_000_000 + "ms");
         return reply;
     }

@@ -7,28 +7,34 @@ import java.util.Optional;
 import voicebroker.guard.RequestFacts;
 
 /**
- * One request on its way through a pipeline: what the guards look at ({@link RequestFacts}), the body as an
- * unread stream (a step that needs it reads it, bounded, and only after the checks that come before it), and
+ * One request on its way through a pipeline: what the guards look at ({@link RequestFacts}), the connection it came
+ * in on, the body as an unread stream (a step that needs it reads it, bounded, and only after the checks that come before it), and
  * what earlier steps found out, as typed tags (the route that matched, the parsed body). Immutable: a step that
  * learns something passes on {@link #withTag} to the next.
  */
 public final class Exchange {
     private final RequestFacts request;
+    private final Connection connection;
     private final InputStream body;
     private final Map<Class<?>, Object> tags;
 
-    private Exchange(RequestFacts request, InputStream body, Map<Class<?>, Object> tags) {
+    private Exchange(RequestFacts request, Connection connection, InputStream body, Map<Class<?>, Object> tags) {
         this.request = request;
+        this.connection = connection;
         this.body = body;
         this.tags = tags;
     }
 
-    public static Exchange of(RequestFacts request, InputStream body) {
-        return new Exchange(request, body, Map.of());
+    public static Exchange of(RequestFacts request, Connection connection, InputStream body) {
+        return new Exchange(request, connection, body, Map.of());
     }
 
     public RequestFacts request() {
         return request;
+    }
+
+    public Connection connection() {
+        return connection;
     }
 
     /** The raw body; read it at most once, and never past a limit. */
@@ -40,7 +46,7 @@ public final class Exchange {
     public <T> Exchange withTag(Class<T> type, T value) {
         Map<Class<?>, Object> more = new HashMap<>(tags);
         more.put(type, value);
-        return new Exchange(request, body, Map.copyOf(more));
+        return new Exchange(request, connection, body, Map.copyOf(more));
     }
 
     public <T> Optional<T> tag(Class<T> type) {

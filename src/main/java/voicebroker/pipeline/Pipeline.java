@@ -5,7 +5,6 @@ import java.util.List;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Log;
-import voicebroker.log.Redactor;
 
 /**
  * An ordered list of {@link Step}s run as a chain: the first step gets the exchange and the rest of the list as
@@ -35,8 +34,7 @@ public final class Pipeline implements Chain {
         } catch (Refusal.Exception e) {
             return Reply.refused(e.refusal());
         } catch (RuntimeException e) {
-            Log.error("unexpected failure on " + Redactor.printable(exchange.request().method(), 32) + " "
-                    + AccessLog.safePath(exchange) + ": " + e);
+            Log.error("unexpected failure on " + exchange.request().method() + " " + AccessLog.safePath(exchange) + ": " + e);
             return Reply.refused(Refusal.of(ErrorCode.INTERNAL));
         }
     }

@@ -2,6 +2,7 @@ package voicebroker.pipeline;
 
 import java.io.IOException;
 import java.util.Optional;
+import java.util.function.Predicate;
 import voicebroker.error.Refusal;
 import voicebroker.guard.Guard;
 
@@ -15,6 +16,11 @@ import voicebroker.guard.Guard;
 public interface Step {
 
     Reply proceed(Exchange exchange, Chain next) throws IOException;
+
+    /** {@code step} for the exchanges {@code applies} accepts; every other exchange passes it by untouched. */
+    static Step onlyIf(Predicate<Exchange> applies, Step step) {
+        return (exchange, next) -> applies.test(exchange) ? step.proceed(exchange, next) : next.proceed(exchange);
+    }
 
     /** A yes/no {@link Guard} as a step: a refusal answers, "allowed" passes the exchange on untouched. */
     static Step guard(Guard guard) {

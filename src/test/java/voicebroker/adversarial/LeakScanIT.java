@@ -88,6 +88,29 @@ class LeakScanIT {
     }
 
     @Test
+    void audioThatReflectsASecretIsCutBeforeItWhereverTheChunksSplitIt() {
+        try (Arena arena = Arena.start()) {
+            for (String secret : List.of(Arena.KEY, arena.token)) {
+                String audio = "ID3" + "#".repeat(300) + "Authorization: Bearer " + secret + "~".repeat(300);
+                // 7-byte pieces: the secret reaches the broker split over several reads of the upstream stream.
+                arena.fake.faultNext("/v1/audio/speech", 1, Fault.body(200, "audio/mpeg", audio).trickled(7, java.time.Duration.ofMillis(1)));
+                RawHttp.Response cut = arena.send(arena.legit("POST", "/api/sample", "{\"voice\":\"marin\"}"));
+                assertEquals(200, cut.status(), "the audio had started: " + cut.statusLine());
+                assertEquals(audio.substring(0, audio.indexOf(secret)), cut.body(), "everything before the secret, nothing of it or after");
+            }
+            RawHttp.Response clean = arena.send(arena.legit("POST", "/api/sample", "{\"voice\":\"marin\"}"));
+            assertEquals(200, clean.status());
+            assertEquals(3, arena.fake.requestsTo("/v1/audio/speech").size());
+            assertTrue(clean.bodyBytes().length > 0, "ordinary audio passes whole");
+            for (int i = 0; i < 50 && !arena.broker.stderr().contains("audio carried a secret of this broker"); i++) {
+                Vitals.sleep(100);
+            }
+            assertTrue(arena.broker.stderr().contains("ERROR the upstream's audio carried a secret of this broker"),
+                    "the cut is logged as an error: " + arena.broker.stderr());
+        }
+    }
+
+    @Test
     void nothingInTheWholeRunLeaked() {
         List<String> sightings = Leaks.suiteSightings();
         Report.line("leaks", Leaks.suiteScans() + " texts scanned in this test JVM (answers, logs, argv), " + sightings.size() + " sightings");

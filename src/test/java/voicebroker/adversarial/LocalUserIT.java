@@ -31,7 +31,8 @@ import voicebroker.testkit.RawHttp;
 
 /**
  * Attacks from another process on the machine, possibly another user (threat model: "a process of another local
- * user"). It can forge any header on loopback, so the token gate is what stops it: only from the header, never
+ * user"). It can forge any header on loopback; the kernel's record of which user owns the connecting socket stops
+ * another user outright, and the token gate stops every other process: only from the header, never
  * from query, cookie or body; exactly one; compared in constant time; wrong guesses throttled without locking the
  * dashboard out. Another user also cannot read the token or the key from the broker's files, environment or argv.
  */
@@ -299,18 +300,25 @@ class LocalUserIT {
     }
 
     @Test
-    void anotherUserForgingEveryHeaderOnLoopbackStillMeetsTheTokenGate() throws Exception {
+    void anotherUserIsRefusedByItsUidEvenWithTheTokenAndEveryHeaderForged() throws Exception {
         arena.fake.clear();
-        String request = "POST /api/session HTTP/1.1\r\nHost: " + arena.host + "\r\nOrigin: " + Arena.ORIGIN
+        // The worst case: nobody somehow holds the token too. The kernel's record of who owns the socket decides.
+        String mint = "POST /api/session HTTP/1.1\r\nHost: " + arena.host + "\r\nOrigin: " + Arena.ORIGIN
+                + "\r\nAuthorization: Bearer " + arena.token
                 + "\r\nContent-Type: application/json\r\nX-Forwarded-For: 127.0.0.1\r\nSec-Fetch-Site: same-origin"
                 + "\r\nConnection: close\r\nContent-Length: " + BODY.length() + "\r\n\r\n" + BODY;
-        Outcome sent = asNobody("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + arena.port() + " && printf '%s' \"$1\" >&3 && timeout 10 cat <&3",
-                "client", request);
-        assertEquals(0, sent.exit, sent.output);
-        arena.scan("an answer to another user", sent.output);
-        assertTrue(sent.output.startsWith("HTTP/1.1 401"), sent.output);
-        assertTrue(sent.output.contains("\"error\":\"missing_token\""), sent.output);
-        assertEquals(0, arena.upstreamMints());
+        String health = "GET /api/health HTTP/1.1\r\nHost: " + arena.host + "\r\nConnection: close\r\n\r\n";
+        for (String address : List.of("127.0.0.1", "::1")) {
+            for (String request : List.of(mint, health)) {
+                Outcome sent = asNobody("bash", "-c", "exec 3<>/dev/tcp/" + address + "/" + arena.port()
+                        + " && printf '%s' \"$1\" >&3 && timeout 10 cat <&3", "client", request);
+                assertEquals(0, sent.exit, sent.output);
+                assertTrue(sent.output.startsWith("HTTP/1.1 403"), address + ": " + sent.output);
+                assertTrue(sent.output.contains("\"error\":\"foreign_user\""), address + ": " + sent.output);
+            }
+        }
+        assertEquals(0, arena.upstreamMints(), "nobody's mints never reached the upstream");
+        arena.assertMints("by the broker's own user meanwhile");
     }
 
     private record Outcome(int exit, String output) {

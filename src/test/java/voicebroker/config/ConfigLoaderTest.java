@@ -60,6 +60,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKeyWithQuotesOrSpacesCannotBeAKey() {
+        for (String key : new String[] {"\"sk-test-abcdefghij\"", "'sk-test-abcdefghij'", "sk-test-abc defghij", "sk-test-abc\"defghij"}) {
+            ConfigException refused = refused(env("OPENAI_API_KEY", key));
+            assertEquals("bad_key", refused.code(), key);
+            assertFalse(refused.getMessage().contains("abcdefghij"), "the key is never printed: " + refused.getMessage());
+        }
+    }
+
+    @Test
     void nonLoopbackBindIsRefusedUnlessTheTestSwitchIsOn() {
         assertEquals("bind_not_loopback", refused(env("VOICE_BIND", "0.0.0.0")).code());
         assertEquals("bind_not_loopback", refused(env("VOICE_BIND", "localhost")).code());

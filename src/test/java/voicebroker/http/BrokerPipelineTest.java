@@ -16,17 +16,24 @@ import static voicebroker.testkit.Refusals.assertSafeHeaders;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import voicebroker.config.Limits;
+import voicebroker.guard.PeerUser;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.testkit.Answer;
 import voicebroker.testkit.FakeOpenAi;
 
@@ -224,6 +231,28 @@ class BrokerPipelineTest {
                 || code.equals("non_loopback") || code.equals("headers_too_large"))) {
             assertNoCors(answer);
         }
+    }
+
+    @Test
+    void anotherOsUsersConnectionIsRefusedWhateverItForges(@TempDir Path tables) throws IOException {
+        // The kernel's table: the caller at 127.0.0.1:40000 (9C40) -> the broker at 127.0.0.1:8099 (1FA3), and whose it is.
+        String header = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        String line = "   0: 0100007F:%04X 0100007F:1FA3 01 00000000:00000000 00:00000000 00000000 %5d        0 1 1 0 20 4 30 10 -1\n";
+        Files.writeString(tables.resolve("tcp"), header + String.format(line, 40000, 65534) + String.format(line, 40001, 1000));
+        InProcessBroker judged = InProcessBroker.against(fake, config -> config,
+                new SameUserGuard(new PeerUser(tables), OptionalInt.of(1000)));
+        Answer foreign = judged.send(dashboard("/api/session", MINT).peerPort(40000));
+        assertRefusal(foreign, 403, "foreign_user");
+        assertNoCors(foreign);
+        assertRefusal(judged.send(request("GET", "/api/health").peerPort(40000)), 403, "foreign_user");
+        assertRefusal(judged.send(request("GET", "/api/health").peerPort(40002)), 403, "foreign_user");
+        assertEquals(200, judged.send(dashboard("/api/session", MINT).peerPort(40001)).status(), "the broker's own user mints");
+        assertEquals(204, judged.send(preflight(ORIGIN, "POST", "content-type").peerPort(40001)).status());
+        assertRefusal(judged.send(preflight(ORIGIN, "POST", "content-type").peerPort(40000)), 403, "foreign_user");
+        // The socket table costs a read of the kernel's connection hash, so every cheaper refusal comes first.
+        assertRefusal(judged.send(dashboard("/api/session", MINT).set("Authorization", "Bearer wrong").peerPort(40000)), 401, "bad_token");
+        assertRefusal(judged.send(dashboard("/api/session", MINT).set("Origin", "http://localhost:3000").peerPort(40000)), 403,
+                "forbidden_origin");
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -13,13 +14,17 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Secret;
 import voicebroker.config.UpstreamBase;
+import voicebroker.guard.PeerUser;
 import voicebroker.guard.RequestFacts;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.net.IpLiteral;
+import voicebroker.pipeline.Connection;
 import voicebroker.pipeline.Exchange;
 import voicebroker.pipeline.Reply;
 import voicebroker.testkit.Answer;
@@ -38,16 +43,29 @@ final class InProcessBroker {
     final BrokerConfig config;
     private final BrokerHandler handler;
 
-    private InProcessBroker(BrokerConfig config, Optional<OpenAiClient> upstream) {
+    private InProcessBroker(BrokerConfig config, Optional<OpenAiClient> upstream, SameUserGuard sameUser) {
         this.config = config;
-        this.handler = BrokerHandler.create(config, upstream);
+        this.handler = BrokerHandler.create(config, upstream, sameUser);
     }
 
     /** A broker holding the fake's key and pointed at it; {@code settings} may change anything else. */
     static InProcessBroker against(FakeOpenAi fake, UnaryOperator<BrokerConfig.Builder> settings) {
+        return against(fake, settings, notJudging());
+    }
+
+    /** As {@link #against(FakeOpenAi, UnaryOperator)}, with {@code sameUser} judging each connection's OS user. */
+    static InProcessBroker against(FakeOpenAi fake, UnaryOperator<BrokerConfig.Builder> settings, SameUserGuard sameUser) {
         Secret key = Secret.of(FakeOpenAi.DEFAULT_KEY);
         BrokerConfig config = settings.apply(base().apiKey(key).base(UpstreamBase.parse(fake.baseUrl(), Set.of()))).build();
-        return new InProcessBroker(config, Optional.of(new OpenAiClient(config, key)));
+        return new InProcessBroker(config, Optional.of(new OpenAiClient(config, key)), sameUser);
+    }
+
+    /**
+     * A same-user guard that cannot judge, as on a platform without socket tables: in-process requests have no
+     * kernel socket behind them. The rows about other OS users give the guard tables of their own.
+     */
+    static SameUserGuard notJudging() {
+        return new SameUserGuard(new PeerUser(Path.of("no-socket-tables-here")), OptionalInt.empty());
     }
 
     static InProcessBroker against(FakeOpenAi fake) {
@@ -56,7 +74,7 @@ final class InProcessBroker {
 
     /** A broker started without a key. */
     static InProcessBroker unkeyed() {
-        return new InProcessBroker(base().build(), Optional.empty());
+        return new InProcessBroker(base().build(), Optional.empty(), notJudging());
     }
 
     private static BrokerConfig.Builder base() {
@@ -109,6 +127,7 @@ final class InProcessBroker {
         private final List<Map.Entry<String, String>> headers = new ArrayList<>();
         private byte[] body = new byte[0];
         private InetAddress peer = IpLiteral.parse("127.0.0.1").orElseThrow();
+        private int peerPort = 40000;
 
         private Request(String method, String target) {
             this.method = method;
@@ -140,10 +159,18 @@ final class InProcessBroker {
             return this;
         }
 
+        /** The caller's port: with the peer address, what the kernel's socket tables know the caller by. */
+        Request peerPort(int port) {
+            peerPort = port;
+            return this;
+        }
+
         Exchange exchange() {
             Map<String, List<String>> grouped = new LinkedHashMap<>();
             headers.forEach(header -> grouped.computeIfAbsent(header.getKey(), k -> new ArrayList<>()).add(header.getValue()));
-            return Exchange.of(new RequestFacts(peer, method, target, grouped), new ByteArrayInputStream(body));
+            Connection connection = new Connection(new InetSocketAddress(peer, peerPort),
+                    new InetSocketAddress(IpLiteral.parse("127.0.0.1").orElseThrow(), PORT));
+            return Exchange.of(new RequestFacts(peer, method, target, grouped), connection, new ByteArrayInputStream(body));
         }
 
         @Override

@@ -8,6 +8,7 @@ import static voicebroker.it.Client.assertRefusal;
 import static voicebroker.it.Client.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -17,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -186,6 +188,21 @@ class BrokerStartupIT {
             assertEquals("non_loopback", response.json().path("error").asText());
             assertEquals(0, fake.requestsTo("/v1/realtime/client_secrets").size());
             assertEquals(200, client.post("/api/session", "{}").statusCode(), "a loopback peer still mints");
+            broker.awaitStderr("UNSAFE: LISTENING BEYOND LOOPBACK on [0.0.0.0]", Duration.ofSeconds(5));
+            JsonNode runtime = new ObjectMapper().readTree(broker.runtimeDir().resolve("broker-" + broker.port() + ".json").toFile());
+            assertEquals("[\"0.0.0.0\"]", runtime.path("beyond_loopback").toString(), "voice status reads this: " + runtime);
+        }
+    }
+
+    @Test
+    void anEnvFileCannotOpenTheBrokerToTheNetworkOrWidenWhereTheKeyGoes(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        for (String line : List.of("VOICE_UNSAFE_TEST_BIND=1\nVOICE_BIND=0.0.0.0", "export VOICE_BIND=127.0.0.1",
+                "VOICE_ALLOWED_BASE_HOSTS=attacker.example\nOPENAI_BASE_URL=https://attacker.example/v1")) {
+            Files.writeString(dir.resolve(".env"), line + "\n");
+            BrokerProcess.Result result = BrokerProcess.builder().workDir(dir).env(env("OPENAI_API_KEY", FakeOpenAi.DEFAULT_KEY)).args("serve").run();
+            assertEquals(2, result.exitCode(), line + ": " + result.stderr());
+            assertTrue(result.stderr().contains("env_file_not_allowed"), result.stderr());
+            assertFalse(result.stdout().contains("ready"), "never ready");
         }
     }
 

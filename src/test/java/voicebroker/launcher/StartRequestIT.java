@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -24,16 +28,26 @@ class StartRequestIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DEV_ORIGIN = "http://localhost:5173";
     private static FakeOpenAi fake;
+    /** A real loopback connection of this test's user, standing for the browser's connection to the dev server. */
+    private static ServerSocket devServer;
+    private static Socket browser;
+    private static Socket accepted;
     private VoiceCli voice;
 
     @BeforeAll
-    static void startFake() {
+    static void startFake() throws IOException {
         fake = FakeOpenAi.http().start();
+        devServer = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"));
+        browser = new Socket(InetAddress.getByName("127.0.0.1"), devServer.getLocalPort());
+        accepted = devServer.accept();
     }
 
     @AfterAll
-    static void stopFake() {
+    static void stopFake() throws IOException {
         fake.close();
+        accepted.close();
+        browser.close();
+        devServer.close();
     }
 
     @BeforeEach
@@ -57,6 +71,9 @@ class StartRequestIT {
         ObjectNode request = input.putObject("request");
         request.put("method", "POST");
         request.put("peer", "::ffff:127.0.0.1");
+        request.put("peerPort", accepted.getPort());
+        request.put("localAddress", "127.0.0.1");
+        request.put("localPort", accepted.getLocalPort());
         ObjectNode headers = request.putObject("headers");
         headers.putArray("host").add("localhost:5173");
         headers.putArray("origin").add(origin);

@@ -36,6 +36,9 @@ class StartVoiceHandlerTest {
     private static final StartVoiceHandler.Settings SETTINGS = new StartVoiceHandler.Settings(
             List.of(ORIGIN, "http://127.0.0.1:5173"), Set.of(HOST, "127.0.0.1:5173"), Optional.empty(), Optional.empty());
 
+    /** These cases are about the other checks; the caller's OS user has its own test, StartCallerTest. */
+    private static final StartCaller THIS_USER = (socket, dashboardTokenConfigured) -> Optional.empty();
+
     @TempDir
     Path temp;
 
@@ -77,7 +80,7 @@ class StartVoiceHandlerTest {
                                             String method, String body) {
         Map<String, List<String>> headers = validHeaders();
         changeHeaders.accept(headers);
-        return new StartVoiceHandler(settings, starter).handle(new StartVoiceHandler.Request(loopback(), method, headers,
+        return new StartVoiceHandler(settings, starter, THIS_USER).handle(new StartVoiceHandler.Request(loopback(), method, headers,
                 body.getBytes(StandardCharsets.UTF_8), false));
     }
 
@@ -122,7 +125,7 @@ class StartVoiceHandlerTest {
     @Test
     void anEmptyBodyAndAnIpv4MappedLoopbackPeerAreAccepted() throws Exception {
         Map<String, List<String>> headers = validHeaders();
-        StartVoiceHandler.Response response = new StartVoiceHandler(SETTINGS, starter).handle(new StartVoiceHandler.Request(
+        StartVoiceHandler.Response response = new StartVoiceHandler(SETTINGS, starter, THIS_USER).handle(new StartVoiceHandler.Request(
                 InetAddress.getByAddress(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1}),
                 "POST", headers, new byte[0], false));
         assertEquals(200, response.status(), () -> "body: " + response.body());
@@ -139,7 +142,7 @@ class StartVoiceHandlerTest {
 
     @Test
     void refusesAPeerThatIsNotLoopback() throws Exception {
-        StartVoiceHandler.Response response = new StartVoiceHandler(SETTINGS, starter).handle(new StartVoiceHandler.Request(
+        StartVoiceHandler.Response response = new StartVoiceHandler(SETTINGS, starter, THIS_USER).handle(new StartVoiceHandler.Request(
                 InetAddress.getByName("192.0.2.10"), "POST", validHeaders(), "{}".getBytes(StandardCharsets.UTF_8), false));
         assertRefused(response, 403, "non_loopback");
     }
@@ -238,7 +241,7 @@ class StartVoiceHandlerTest {
     @Test
     void refusesABodyOverTheLimit() {
         assertRefused(sendBody("{" + " ".repeat(StartVoiceHandler.MAX_BODY_BYTES) + "}"), 413, "body_too_large");
-        StartVoiceHandler.Response flagged = new StartVoiceHandler(SETTINGS, starter).handle(new StartVoiceHandler.Request(loopback(),
+        StartVoiceHandler.Response flagged = new StartVoiceHandler(SETTINGS, starter, THIS_USER).handle(new StartVoiceHandler.Request(loopback(),
                 "POST", validHeaders(), new byte[0], true));
         assertRefused(flagged, 413, "body_too_large");
     }
@@ -279,7 +282,7 @@ class StartVoiceHandlerTest {
 
     @Test
     void throttlesWrongTokensButStillAcceptsTheRightOne() throws IOException {
-        StartVoiceHandler handler = new StartVoiceHandler(withToken(), starter);
+        StartVoiceHandler handler = new StartVoiceHandler(withToken(), starter, THIS_USER);
         Map<String, List<String>> wrong = validHeaders();
         wrong.put(TOKEN_HEADER, List.of("guess"));
         StartVoiceHandler.Response last = null;

@@ -20,6 +20,7 @@ import voicebroker.config.BrokerConfig;
 import voicebroker.config.Secret;
 import voicebroker.config.UpstreamBase;
 import voicebroker.error.ErrorCode;
+import voicebroker.guard.CallBudget;
 import voicebroker.testkit.FakeOpenAi;
 import voicebroker.testkit.Fault;
 import voicebroker.testkit.RecordedRequest;
@@ -57,7 +58,7 @@ class MinterTest {
         Secret key = Secret.of(FakeOpenAi.DEFAULT_KEY);
         BrokerConfig config = settings.apply(BrokerConfig.builder().apiKey(key).base(UpstreamBase.parse(fake.baseUrl(), Set.of()))
                 .runtimeDir(Path.of("minter-test-runtime-unused"))).build();
-        return new Minter(new OpenAiClient(config, key), config);
+        return new Minter(new OpenAiClient(config, key), config, new CallBudget(8, 1000));
     }
 
     private Minter minter() {

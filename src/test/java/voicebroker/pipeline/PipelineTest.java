@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +23,9 @@ class PipelineTest {
     private final List<String> trace = new ArrayList<>();
 
     private static Exchange exchange(Map<String, List<String>> headers) {
-        return Exchange.of(new RequestFacts(InetAddress.getLoopbackAddress(), "GET", "/x?y", headers), new ByteArrayInputStream(new byte[0]));
+        InetSocketAddress here = new InetSocketAddress(InetAddress.getLoopbackAddress(), 8099);
+        return Exchange.of(new RequestFacts(InetAddress.getLoopbackAddress(), "GET", "/x?y", headers),
+                new Connection(new InetSocketAddress(InetAddress.getLoopbackAddress(), 40000), here), new ByteArrayInputStream(new byte[0]));
     }
 
     private Step passing(String name) {

@@ -8,10 +8,12 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.launcher.BrokerCommand;
 import voicebroker.launcher.BrokerState;
 import voicebroker.launcher.LaunchEnvironment;
@@ -46,8 +48,35 @@ public final class Doctor {
         checks.add(origins(report));
         checks.add(runtimeDir(report));
         checks.add(port(report));
+        checks.add(bind(report.config()));
+        checks.add(localUsers(SameUserGuard.forThisProcess()));
         checks.add(upstream(report));
         return checks;
+    }
+
+    /** A broker that would listen beyond loopback is a failure to fix, whatever else is fine. */
+    static Check bind(Optional<BrokerConfig> config) {
+        if (config.isEmpty()) {
+            return Check.skip("bind", "fix the configuration problem above first");
+        }
+        List<String> beyond = config.get().bindBeyondLoopback();
+        if (beyond.isEmpty()) {
+            return Check.ok("bind", "loopback only");
+        }
+        return Check.fail("bind", "UNSAFE: VOICE_UNSAFE_TEST_BIND and VOICE_BIND make the broker listen beyond loopback on "
+                + String.join(", ", beyond) + "; the port is reachable from the network.",
+                "unset VOICE_UNSAFE_TEST_BIND and VOICE_BIND: that switch exists only so tests can prove the peer guard.");
+    }
+
+    /** Whether another OS user on this machine can be told apart from you, and what stands in for it where not. */
+    static Check localUsers(SameUserGuard sameUser) {
+        if (sameUser.judges()) {
+            return Check.ok("users", "only your OS user may call the broker or /__start_voice: the kernel's socket table "
+                    + "(/proc/net/tcp) names the user behind each connection");
+        }
+        return Check.ok("users", "this platform cannot tell which OS user is calling, so /__start_voice answers "
+                + "dashboard_token_required unless the dev server plugin has dashboardTokenHeader and dashboardTokenFile set; "
+                + "the broker itself relies on its token");
     }
 
     private static Check java(LaunchEnvironment environment) {
@@ -94,7 +123,16 @@ public final class Doctor {
         if (report.config().isEmpty()) {
             return Check.skip("key", "fix the configuration problem above first");
         }
-        return report.config().get().apiKey().map(key -> Check.ok("key", "OPENAI_API_KEY " + key.masked()))
+        return key(report.config().get());
+    }
+
+    /** A key that is set but cannot be an OpenAI key (a pasted fragment, stray quotes) fails here, not at the first mint. */
+    static Check key(BrokerConfig config) {
+        if (config.apiKey().isPresent() && !config.apiKey().get().startsWith("sk-") && config.base().rootString().equals("https://api.openai.com")) {
+            return Check.fail("key", "OPENAI_API_KEY " + config.apiKey().get().masked() + " does not start with sk-, so it cannot be an OpenAI key.",
+                    "paste the key from the OpenAI dashboard again, whole, without quotes around part of it.");
+        }
+        return config.apiKey().map(key -> Check.ok("key", "OPENAI_API_KEY " + key.masked()))
                 .orElseGet(() -> Check.fail("key", "OPENAI_API_KEY is not set: the broker would start but every mint answers no_key.",
                         "set OPENAI_API_KEY in the environment, or in a .env file in the directory you run ./voice from."));
     }

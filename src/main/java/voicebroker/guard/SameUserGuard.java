@@ -1,0 +1,62 @@
+package voicebroker.guard;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
+import voicebroker.error.ErrorCode;
+import voicebroker.error.Refusal;
+
+/**
+ * Only the OS user who runs this process may call it. Another local user can forge every header on loopback,
+ * so the caller is judged by the kernel's record of who owns the connecting socket ({@link PeerUser}). A
+ * connection whose owner cannot be found is refused too. Where the platform keeps no such record, this guard
+ * cannot judge and lets the request through: the broker's token still stands, and the launcher then requires
+ * the dashboard token instead.
+ */
+public final class SameUserGuard {
+    private final PeerUser users;
+    private final OptionalInt ownUid;
+
+    public SameUserGuard(PeerUser users, OptionalInt ownUid) {
+        this.users = users;
+        this.ownUid = ownUid;
+    }
+
+    /** The guard for this process, judged against the system's tables. */
+    public static SameUserGuard forThisProcess() {
+        return new SameUserGuard(PeerUser.system(), processUid());
+    }
+
+    /** True when this platform lets the guard judge; false on macOS and Windows. */
+    public boolean judges() {
+        return ownUid.isPresent() && users.supported();
+    }
+
+    public Optional<Refusal> check(InetSocketAddress peer, InetSocketAddress local) {
+        if (!judges()) {
+            return Optional.empty();
+        }
+        OptionalInt uid = users.uidOf(peer, local);
+        if (uid.isPresent() && uid.getAsInt() == ownUid.getAsInt()) {
+            return Optional.empty();
+        }
+        return Optional.of(Refusal.of(ErrorCode.FOREIGN_USER));
+    }
+
+    /** This process's effective uid, from {@code /proc/self/status}; empty where there is no {@code /proc}. */
+    static OptionalInt processUid() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Uid:")) {
+                    return OptionalInt.of(Integer.parseInt(line.substring(4).trim().split("\\s+")[1]));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.empty();
+    }
+}
