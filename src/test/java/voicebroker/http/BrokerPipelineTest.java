@@ -241,9 +241,9 @@ class BrokerPipelineTest {
         Files.writeString(tables.resolve("tcp"), header + String.format(line, 40000, 65534) + String.format(line, 40001, 1000));
         InProcessBroker judged = InProcessBroker.against(fake, config -> config,
                 new SameUserGuard(new PeerUser(tables), OptionalInt.of(1000)));
-        Answer foreign = judged.send(dashboard("/api/session", MINT).peerPort(40000));
-        assertRefusal(foreign, 403, "foreign_user");
-        assertNoCors(foreign);
+        int mints = fake.requestsTo("/v1/realtime/client_secrets").size();
+        assertRefusal(judged.send(dashboard("/api/session", MINT).peerPort(40000)), 403, "foreign_user");
+        assertEquals(mints, fake.requestsTo("/v1/realtime/client_secrets").size(), "another user's request reaches no upstream");
         assertRefusal(judged.send(request("GET", "/api/health").peerPort(40000)), 403, "foreign_user");
         assertRefusal(judged.send(request("GET", "/api/health").peerPort(40002)), 403, "foreign_user");
         assertEquals(200, judged.send(dashboard("/api/session", MINT).peerPort(40001)).status(), "the broker's own user mints");
