@@ -54,8 +54,8 @@ final class BrokerHandler implements Chain {
                 cors.originCheck(),                                     // rule 3: forbidden_origin; CORS for allowed ones
                 table.lookup(),                                         // not_found
                 table.methodCheck(),                                    // method_not_allowed
-                Step.onlyIf(RouteTable::spendsKey, Step.guard(tokenGuard(config))),         // rule 5: missing_token, bad_token
-                Step.onlyIf(RouteTable::spendsKey, Step.guard(new JsonContentTypeGuard())), // rule 4: unsupported_media_type
+                table.whereKeyIsSpent(Step.guard(tokenGuard(config))),  // rule 5: missing_token, bad_token
+                table.whereKeyIsSpent(Step.guard(new JsonContentTypeGuard())), // rule 4: unsupported_media_type
                 new SameUser(sameUser),                                 // foreign_user: costly, so after every cheap check
                 cors.preflight(),                                       // OPTIONS answered for the route
                 table.answerFreeRoutes(),                               // health: spends nothing, answered here

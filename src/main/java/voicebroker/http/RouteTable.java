@@ -50,8 +50,12 @@ final class RouteTable {
         };
     }
 
-    /** True for a request that would spend the key: a route that calls the upstream, and not its preflight. */
-    static boolean spendsKey(Exchange exchange) {
+    /** {@code step} for requests that would spend the key: a route that calls the upstream, and not its preflight. */
+    Step whereKeyIsSpent(Step step) {
+        return Step.onlyIf(RouteTable::spendsKey, step);
+    }
+
+    private static boolean spendsKey(Exchange exchange) {
         return exchange.required(Route.class).spendsKey() && !exchange.request().method().equals("OPTIONS");
     }
 

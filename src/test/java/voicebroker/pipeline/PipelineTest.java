@@ -107,6 +107,16 @@ class PipelineTest {
     }
 
     @Test
+    void aStepForSomeRequestsOnlyLetsTheOthersPassUntouched() throws IOException {
+        Step refuse = answering("refuse", Reply.refused(Refusal.of(ErrorCode.MISSING_TOKEN)));
+        Pipeline pipeline = new Pipeline(List.of(Step.onlyIf(exchange -> exchange.request().single("x-spend").isPresent(), refuse),
+                answering("route", Reply.json("routed"))));
+        assertEquals(200, pipeline.proceed(exchange(Map.of())).status());
+        assertEquals(401, pipeline.proceed(exchange(Map.of("X-Spend", List.of("1")))).status());
+        assertEquals(List.of("route", "refuse"), trace);
+    }
+
+    @Test
     void tagsCarryWhatEarlierStepsFoundAndAreRequiredInOrder() throws IOException {
         Step finds = (exchange, next) -> next.proceed(exchange.withTag(String.class, "found"));
         Step uses = (exchange, next) -> Reply.json(exchange.required(String.class));
