@@ -1,73 +1,21 @@
-// @voice-broker/vite-plugin: mounts POST /__start_voice on the Vite dev server and hands each request to the
-// repo's `voice start-request` launcher. No guard decision is made here: peer, Host, Origin, fetch metadata,
-// dashboard token and body are all checked by the launcher, which also starts (or finds) the broker.
-//
-// Protocol with the launcher (one process per request, no shell, fixed argv [voiceCommand, "start-request"]):
-//   stdin : one JSON object {"config": {...}, "request": {...}}
-//   stdout: one JSON object {"status": <int>, "body": {...}}, exit code 0
-// Anything else (spawn failure, non-zero exit, no valid JSON, time-out) becomes 500 {"error":"launcher_failed"}.
+// @voice-broker/vite-plugin: mounts POST /__start_voice on the Vite dev server. The plugin decides nothing:
+// peer, Host, Origin, fetch metadata, dashboard token and body are all judged by the dev server's warm launcher
+// (`voice launcher`, see launcher.js), which also starts the broker in its own, already running JVM.
 
-import { spawn } from "node:child_process";
-import fs from "node:fs";
 import path from "node:path";
+import { redact, redactWith } from "../voice-client/redact.js";
+import { acquireLauncher, findLauncher, launcherFailed, secretLiterals } from "./launcher.js";
+import { launcherEnv } from "./dashboard-env.js";
 
-export const DEFAULT_ENDPOINT = "/__start_voice";
-export const MAX_BODY_BYTES = 16 * 1024;
-const MAX_STDOUT_BYTES = 64 * 1024;
-const STDERR_TAIL_CHARS = 2000;
+const DEFAULT_ENDPOINT = "/__start_voice";
+const MAX_BODY_BYTES = 16 * 1024;
 const BODY_TIMEOUT_MS = 10_000;
-// The first start may build the broker with Maven; leave it time.
+// The first request may wait for the launcher's first build with Maven; leave it time.
 const DEFAULT_LAUNCHER_TIMEOUT_MS = 180_000;
-const CLOSE_GRACE_MS = 1000;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
-const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD)$/i;
-
-/** Masks `sk-…`, `ek_…`, `Bearer …` and the given literal secrets in a string. */
-export function redactSecrets(text, literals = []) {
-  let out = String(text);
-  for (const secret of literals) {
-    if (typeof secret !== "string" || secret.length < 8) continue;
-    const mask = secret.startsWith("sk-") ? "sk-…" : secret.startsWith("ek_") ? "ek_…" : "…";
-    out = out.split(secret).join(mask);
-  }
-  return out
-    .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, "Bearer …")
-    .replace(/sk-[A-Za-z0-9_-]+/g, "sk-…")
-    .replace(/ek_[A-Za-z0-9_-]+/g, "ek_…");
-}
-
-function secretLiterals(env) {
-  const out = [];
-  for (const [name, value] of Object.entries(env)) {
-    if (SECRET_NAME.test(name) && typeof value === "string" && value.length >= 8) out.push(value);
-  }
-  return out;
-}
-
-function isExecutableFile(file) {
-  try {
-    if (!fs.statSync(file).isFile()) return false;
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Walks up from `startDir` to the first directory holding an executable file `voice` beside a `pom.xml`. */
-export function findVoiceCommand(startDir) {
-  let dir = path.resolve(startDir);
-  for (;;) {
-    const candidate = path.join(dir, "voice");
-    if (isExecutableFile(candidate) && fs.existsSync(path.join(dir, "pom.xml"))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
-  }
-}
 
 /** The dev server's own origins and Host values for a port: the localhost, 127.0.0.1 and [::1] spellings. */
-export function loopbackOrigins(port, protocol = "http") {
+function loopbackOrigins(port, protocol = "http") {
   const names = ["localhost", "127.0.0.1", "[::1]"];
   return {
     allowedOrigins: names.map((n) => `${protocol}://${n}:${port}`),
@@ -141,24 +89,6 @@ function sendJson(res, status, body, { close = false } = {}) {
   res.end(text);
 }
 
-/** Drops terminal escape sequences and control characters (except newline and tab) from launcher output. */
-function plainText(text) {
-  return String(text)
-    .replace(/\x1b\[[0-?]*[ -\/]*[@-~]/g, "")
-    .replace(/\x1b\][^\x07\x1b]*(\x07|\x1b\\)/g, "")
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, "");
-}
-
-function launcherFailed(message, stderrTail, literals) {
-  const body = {
-    error: "launcher_failed",
-    message: redactSecrets(message, literals),
-    hint: "run ./voice doctor",
-  };
-  if (stderrTail) body.stderr = redactSecrets(plainText(stderrTail), literals);
-  return body;
-}
-
 /** Reads at most `limit` bytes. Never reads past the limit: a larger body is reported, not consumed. */
 function readBody(req, limit, timeoutMs) {
   return new Promise((resolve) => {
@@ -173,7 +103,7 @@ function readBody(req, limit, timeoutMs) {
     const finish = (result) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      signal.removeEventListener("abort", onTimeout);
       req.removeListener("data", onData);
       req.removeListener("end", onEnd);
       req.removeListener("error", onError);
@@ -191,7 +121,9 @@ function readBody(req, limit, timeoutMs) {
     };
     const onEnd = () => finish({ body: Buffer.concat(chunks).toString("utf8"), tooLarge: false, timedOut: false });
     const onError = () => finish({ body: "", tooLarge: false, timedOut: false, aborted: true });
-    const timer = setTimeout(() => finish({ body: "", tooLarge: false, timedOut: true }), timeoutMs);
+    const signal = AbortSignal.timeout(timeoutMs);
+    const onTimeout = () => finish({ body: "", tooLarge: false, timedOut: true });
+    signal.addEventListener("abort", onTimeout, { once: true });
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);
@@ -216,146 +148,6 @@ function distinctHeaders(req) {
 }
 
 /**
- * Runs `[command, "start-request"]`, writes `input` as one JSON line on its stdin and collects its answer.
- * Resolves {status, body} as the launcher said, or a 500 launcher_failed; never rejects.
- */
-export function runLauncher({ command, cwd, env, input, timeoutMs = DEFAULT_LAUNCHER_TIMEOUT_MS }) {
-  const literals = secretLiterals(env);
-  const name = path.basename(command);
-  return new Promise((resolve) => {
-    let child;
-    try {
-      child = spawn(command, ["start-request"], {
-        cwd,
-        env,
-        shell: false,
-        stdio: ["pipe", "pipe", "pipe"],
-        windowsHide: true,
-      });
-    } catch (err) {
-      resolve({ status: 500, body: launcherFailed(`could not run ${name} start-request: ${err?.code || err?.message || err}`, "", literals) });
-      return;
-    }
-
-    const out = [];
-    let outSize = 0;
-    let outOverflow = false;
-    let errTail = "";
-    let exitCode = null;
-    let exitSignal = null;
-    let closed = false;
-    let spawnError = null;
-    let timedOut = false;
-    let settled = false;
-    let graceTimer = null;
-    let killTimer = null;
-
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGTERM");
-      killTimer = setTimeout(() => child.kill("SIGKILL"), 2000);
-      killTimer.unref?.();
-      settle();
-    }, timeoutMs);
-
-    child.stdout.on("data", (chunk) => {
-      if (outOverflow) return;
-      outSize += chunk.length;
-      if (outSize > MAX_STDOUT_BYTES) outOverflow = true;
-      else out.push(chunk);
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk) => {
-      errTail = (errTail + chunk).slice(-STDERR_TAIL_CHARS * 2);
-    });
-    child.stdin.on("error", () => {}); // EPIPE when the launcher exits without reading: its exit status says why
-    child.on("error", (err) => {
-      spawnError = err;
-      settle();
-    });
-    child.on("exit", (code, signal) => {
-      clearTimeout(killTimer);
-      exitCode = code;
-      exitSignal = signal;
-      // A grandchild that kept our pipes open must not hold the answer forever.
-      graceTimer = setTimeout(settle, CLOSE_GRACE_MS);
-      graceTimer.unref?.();
-    });
-    child.on("close", () => {
-      closed = true;
-      settle();
-    });
-
-    function settle() {
-      // Called on close (exit + pipes closed), on the grace timer after exit, on a spawn error or on the time-out.
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      clearTimeout(graceTimer);
-      if (!closed) {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }
-      const tail = errTail.slice(-STDERR_TAIL_CHARS).trim();
-      if (spawnError) {
-        resolve({ status: 500, body: launcherFailed(`could not run ${name} start-request: ${spawnError.code || spawnError.message}`, tail, literals) });
-        return;
-      }
-      if (timedOut) {
-        resolve({ status: 500, body: launcherFailed(`${name} start-request did not answer within ${Math.round(timeoutMs / 1000)} s`, tail, literals) });
-        return;
-      }
-      if (exitCode !== 0) {
-        const why = exitSignal ? `was killed by ${exitSignal}` : `exited with code ${exitCode}`;
-        resolve({ status: 500, body: launcherFailed(`${name} start-request ${why}`, tail, literals) });
-        return;
-      }
-      if (outOverflow) {
-        resolve({ status: 500, body: launcherFailed(`${name} start-request printed more than ${MAX_STDOUT_BYTES} bytes`, tail, literals) });
-        return;
-      }
-      const answer = parseAnswer(Buffer.concat(out).toString("utf8"));
-      if (!answer) {
-        resolve({ status: 500, body: launcherFailed(`${name} start-request printed no valid JSON response`, tail, literals) });
-        return;
-      }
-      resolve(answer);
-    }
-
-    child.stdin.end(JSON.stringify(input) + "\n");
-  });
-}
-
-/** One JSON object {"status": int, "body": object}. Tolerates log lines before it on stdout: the last line wins. */
-function parseAnswer(text) {
-  const attempts = [text.trim()];
-  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
-  if (lines.length > 1) attempts.push(lines[lines.length - 1]);
-  for (const candidate of attempts) {
-    if (!candidate) continue;
-    let parsed;
-    try {
-      parsed = JSON.parse(candidate);
-    } catch {
-      continue;
-    }
-    if (
-      parsed &&
-      typeof parsed === "object" &&
-      Number.isInteger(parsed.status) &&
-      parsed.status >= 200 &&
-      parsed.status <= 599 &&
-      parsed.body &&
-      typeof parsed.body === "object" &&
-      !Array.isArray(parsed.body)
-    ) {
-      return { status: parsed.status, body: parsed.body };
-    }
-  }
-  return null;
-}
-
-/**
  * The Vite plugin. Options:
  * - voiceCommand: path to the `voice` script (default: walk up from Vite's root to an executable `voice` beside a pom.xml)
  * - dashboardTokenHeader / dashboardTokenFile: passed to the launcher, which enforces them
@@ -368,13 +160,7 @@ export default function voiceBroker(options = {}) {
   const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
   const launcherTimeoutMs = options.launcherTimeoutMs ?? DEFAULT_LAUNCHER_TIMEOUT_MS;
   let root = process.cwd();
-  let foundCommand = null;
-
-  function resolveCommand() {
-    if (options.voiceCommand) return path.resolve(root, options.voiceCommand);
-    if (!foundCommand) foundCommand = findVoiceCommand(root);
-    return foundCommand;
-  }
+  let envWhere = { envDir: root, mode: "development" };
 
   return {
     name: "voice-broker",
@@ -382,10 +168,25 @@ export default function voiceBroker(options = {}) {
 
     configResolved(config) {
       root = config.root;
+      envWhere = { envDir: config.envDir === false ? null : (config.envDir ?? root), mode: config.mode };
     },
 
     configureServer(server) {
       const logger = server.config.logger;
+      const log = {
+        info: (text) => logger.info(text, { timestamp: true }),
+        warn: (text) => logger.warn(text, { timestamp: true }),
+      };
+      const found = findLauncher(root, options.voiceCommand);
+      const env = launcherEnv(envWhere, process.env, options.env || {});
+      const literals = secretLiterals(env);
+      let warm = null;
+      if (found) {
+        warm = acquireLauncher({ ...found, env, log });
+        server.httpServer?.once("close", warm.release);
+      } else {
+        log.warn(`[voice-broker] no executable \`voice\` beside a pom.xml above ${root}; ${endpoint} answers launcher_failed until voiceCommand is set`);
+      }
 
       function allowed() {
         const serverConfig = server.config.server;
@@ -414,16 +215,13 @@ export default function voiceBroker(options = {}) {
           sendJson(res, 408, { error: "request_timeout", message: "the request body did not arrive in time", hint: "retry" }, { close: true });
           return;
         }
-        const command = resolveCommand();
-        if (!command) {
-          sendJson(res, 500, {
-            error: "launcher_failed",
-            message: "no executable `voice` beside a pom.xml was found above the Vite root",
-            hint: "pass voiceCommand to voiceBroker() in vite.config.js, or run ./voice doctor",
-          }, { close: tooLarge });
+        if (!warm) {
+          const missing = launcherFailed("no executable `voice` beside a pom.xml was found above the Vite root", {
+            hint: "set voiceCommand in vite.config to the voice script of a voice-broker checkout",
+          });
+          sendJson(res, missing.status, missing.body, { close: tooLarge });
           return;
         }
-        const { allowedOrigins, allowedHosts } = allowed();
         const request = {
           method: req.method,
           peer: req.socket?.remoteAddress ?? null,
@@ -435,47 +233,35 @@ export default function voiceBroker(options = {}) {
           body,
         };
         if (tooLarge) request.bodyTooLarge = true;
-        const input = {
-          config: {
-            allowedOrigins,
-            allowedHosts,
-            dashboardTokenHeader: options.dashboardTokenHeader ? options.dashboardTokenHeader.toLowerCase() : null,
-            dashboardTokenFile: options.dashboardTokenFile ? path.resolve(root, options.dashboardTokenFile) : null,
-          },
-          request,
+        const { allowedOrigins, allowedHosts } = allowed();
+        const config = {
+          allowedOrigins,
+          allowedHosts,
+          dashboardTokenHeader: options.dashboardTokenHeader ? options.dashboardTokenHeader.toLowerCase() : null,
+          dashboardTokenFile: options.dashboardTokenFile ? path.resolve(root, options.dashboardTokenFile) : null,
         };
-        const env = { ...process.env, ...(options.env || {}), VOICE_ALLOWED_ORIGINS: allowedOrigins.join(",") };
-        const answer = await runLauncher({ command, cwd: path.dirname(command), env, input, timeoutMs: launcherTimeoutMs });
-        if (answer.body?.error === "launcher_failed") {
-          logger.warn(`[voice-broker] ${answer.body.message}${answer.body.stderr ? `\n${answer.body.stderr}` : ""}`, { timestamp: true });
-        } else if (answer.status === 200 && answer.body?.ok === true && typeof answer.body.url === "string") {
-          logger.info(`[voice-broker] broker ${answer.body.already ? "already running" : "started"} at ${redactSecrets(answer.body.url)}`, { timestamp: true });
+        const answer = await warm.launcher.request({ config, request }, launcherTimeoutMs);
+        const { restarted, ...page } = answer.body;
+        if (answer.status === 200 && page.ok === true && typeof page.url === "string" && !page.already) {
+          log.info(`[voice-broker] broker ${restarted ? `restarted (${restarted})` : "started"} at ${redact(page.url)}`);
         }
-        sendJson(res, answer.status, answer.body, { close: tooLarge });
+        sendJson(res, answer.status, page, { close: tooLarge });
       }
 
-      function middleware(req, res, next) {
+      // Vite installs its request validation, CORS and Host check before configureServer hooks run and every other
+      // middleware after them, so this route gets Vite's Host check first and comes before its file serving. A
+      // CORS preflight to it may be answered by server.cors; that grants nothing: the POST itself is judged by the
+      // launcher, and its answer never carries CORS headers (sendJson strips them).
+      server.middlewares.use((req, res, next) => {
         const url = req.url || "";
         const q = url.indexOf("?");
-        const pathname = q === -1 ? url : url.slice(0, q);
-        if (pathname !== endpoint) return next();
+        if ((q === -1 ? url : url.slice(0, q)) !== endpoint) return next();
         handle(req, res).catch((err) => {
-          logger.error(`[voice-broker] ${redactSecrets(err?.stack || err)}`);
-          sendJson(res, 500, launcherFailed(`internal error: ${err?.message || err}`, "", []));
+          logger.error(`[voice-broker] ${redactWith(String(err?.stack || err), literals)}`);
+          const failed = launcherFailed(`internal error: ${err?.message || err}`, { hint: "see the dev server's log", literals });
+          sendJson(res, failed.status, failed.body);
         });
-      }
-
-      // Run before Vite's own middlewares (cors, host check), which are installed before configureServer hooks:
-      // otherwise server.cors would answer OPTIONS preflights for this route itself.
-      const stack = server.middlewares?.stack;
-      if (Array.isArray(stack)) stack.unshift({ route: "", handle: middleware });
-      else server.middlewares.use(middleware);
-
-      if (!resolveCommand()) {
-        logger.warn(
-          `[voice-broker] no executable \`voice\` beside a pom.xml above ${root}; ${endpoint} will fail until voiceCommand is set`,
-        );
-      }
+      });
     },
   };
 }

@@ -4,6 +4,10 @@
 // keeps the broker token only in a closure, asks the broker for a short-lived Realtime client secret (ek_...),
 // and talks WebRTC straight to the calls URL the broker returned.
 
+import { maskSecret, redact } from "./redact.js";
+
+export { maskSecret, redact };
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 15_000;
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
@@ -17,22 +21,6 @@ export class VoiceBrokerError extends Error {
     this.hint = redact(String(hint || ""));
     this.status = Number(status) || 0;
   }
-}
-
-/** Masks anything that looks like an OpenAI key (sk-...), a client secret (ek_...) or a bearer credential. */
-export function redact(text) {
-  return String(text)
-    .replace(/Bearer\s+[A-Za-z0-9._~+/=-]+/gi, "Bearer …")
-    .replace(/sk-[A-Za-z0-9_-]+/g, "sk-…")
-    .replace(/ek_[A-Za-z0-9_-]+/g, "ek_…");
-}
-
-/** A loggable stand-in for a secret: "ek_…", "sk-…", or "…". Never returns any part of the secret itself. */
-export function maskSecret(secret) {
-  const s = String(secret ?? "");
-  if (s.startsWith("ek_")) return "ek_…";
-  if (s.startsWith("sk-")) return "sk-…";
-  return s ? "…" : "";
 }
 
 const FETCH_DEFAULTS = Object.freeze({
@@ -169,7 +157,9 @@ export async function startBroker({ endpoint = "/__start_voice", headers, fetchI
   if (!res.ok) {
     if (res.status === 404) {
       throw new VoiceBrokerError("launcher_missing", `${endpoint} is not served here (HTTP 404)`, {
-        hint: "add voiceBroker() from @voice-broker/vite-plugin to vite.config.js, or start the broker with ./voice start",
+        // 404 means no dev server with the plugin: `vite preview` and a built site never have one.
+        hint: "the launcher exists only in the Vite dev server (npm run dev with voiceBroker() in vite.config.js); a built page "
+          + "(vite preview, production) gets the broker's URL and token from its own server instead: see README, Production",
         status: 404,
       });
     }

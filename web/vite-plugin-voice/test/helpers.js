@@ -44,52 +44,60 @@ export function tempDir(prefix) {
 }
 
 /**
- * Writes an executable fake launcher at `file`. It records its argv, selected env, cwd, /proc cmdline and stdin as
- * one JSON line in $FAKE_VOICE_RECORD, then behaves as the `mode` file beside it says.
+ * Writes an executable fake warm launcher at `file`, speaking the line protocol of `voice launcher`. It records
+ * one {type:"spawn"} line in $FAKE_VOICE_RECORD when it starts (argv, selected env, cwd, /proc cmdline) and one
+ * {type:"request"} line per request, then answers as the `mode` file beside it says at that moment.
  */
 export function writeFakeVoice(file) {
   const script = `#!${process.execPath}
 "use strict";
 const fs = require("fs");
 const path = require("path");
-let input = "";
-process.stdin.setEncoding("utf8");
-process.stdin.on("data", (d) => { input += d; });
-process.stdin.on("end", () => {
+const readline = require("readline");
+const record = (r) => fs.appendFileSync(process.env.FAKE_VOICE_RECORD, JSON.stringify(r) + "\\n");
+let cmdline = null;
+try { cmdline = fs.readFileSync("/proc/self/cmdline", "utf8").split("\\0").filter(Boolean); } catch {}
+record({
+  type: "spawn",
+  pid: process.pid,
+  argv: process.argv.slice(1),
+  cmdline,
+  cwd: process.cwd(),
+  key: process.env.OPENAI_API_KEY ?? null,
+  origins: process.env.VOICE_ALLOWED_ORIGINS ?? null,
+  extra: process.env.FAKE_EXTRA ?? null,
+});
+const say = (o) => process.stdout.write(JSON.stringify(o) + "\\n");
+say({ ready: true, pid: process.pid });
+readline.createInterface({ input: process.stdin }).on("line", (line) => {
   const modeFile = path.join(__dirname, "mode");
   const mode = fs.existsSync(modeFile) ? fs.readFileSync(modeFile, "utf8").trim() : "ok";
-  let cmdline = null;
-  try { cmdline = fs.readFileSync("/proc/self/cmdline", "utf8").split("\\0").filter(Boolean); } catch {}
-  const record = {
-    argv: process.argv.slice(1),
-    cmdline,
-    cwd: process.cwd(),
-    key: process.env.OPENAI_API_KEY ?? null,
-    origins: process.env.VOICE_ALLOWED_ORIGINS ?? null,
-    extra: process.env.FAKE_EXTRA ?? null,
-    stdin: input,
-  };
-  fs.appendFileSync(process.env.FAKE_VOICE_RECORD, JSON.stringify(record) + "\\n");
-  const ok = { status: 200, body: { ok: true, url: "http://127.0.0.1:8099", token: "broker-token-for-tests", keyed: true, already: false } };
+  record({ type: "request", pid: process.pid, line });
+  const { id } = JSON.parse(line);
+  const ok = { ok: true, url: "http://127.0.0.1:8099", token: "broker-token-for-tests", keyed: true, already: false };
   switch (mode) {
     case "ok":
-      process.stdout.write(JSON.stringify(ok) + "\\n");
-      process.exit(0);
-    case "logs-then-json":
-      process.stdout.write("starting broker...\\n" + JSON.stringify(ok) + "\\n");
-      process.exit(0);
+      return say({ id, status: 200, body: ok });
+    case "restarted":
+      return say({ id, status: 200, body: { ...ok, restarted: "the OpenAI key differs" } });
     case "forbid":
-      process.stdout.write(JSON.stringify({ status: 403, body: { error: "forbidden_origin", message: "origin not allowed", hint: "open the dashboard from its dev server" } }));
+      return say({ id, status: 403, body: { error: "forbidden_origin", message: "origin not allowed", hint: "open the dashboard from its dev server" } });
+    case "progress-then-ok":
+      process.stderr.write("voice: starting voice-broker on port 8099...\\n");
+      return say({ id, status: 200, body: ok });
+    case "bad-answer":
+      return say({ id, status: "two hundred", body: ok });
+    case "hang":
+      return;
+    case "die-once": {
+      const died = path.join(__dirname, "died-once");
+      if (fs.existsSync(died)) return say({ id, status: 200, body: ok });
+      fs.writeFileSync(died, "");
       process.exit(0);
-    case "garbage":
-      process.stdout.write("this is not json\\n");
-      process.exit(0);
+    }
     case "crash":
       process.stderr.write("\\x1b[0m\\x1b[31mjava.lang.IllegalStateException: boom with OPENAI_API_KEY=" + process.env.OPENAI_API_KEY + " and secret ek_abcDEF123456 Bearer sometoken123\\n");
       process.exit(3);
-    case "json-then-fail":
-      process.stdout.write(JSON.stringify(ok));
-      process.exit(2);
     default:
       process.stderr.write("unknown mode " + mode + "\\n");
       process.exit(4);
@@ -101,13 +109,16 @@ process.stdin.on("end", () => {
   return file;
 }
 
-export function readRecords(file) {
+/** The records of one type ("spawn" or "request"), requests with their parsed line as `input`. */
+export function readRecords(file, type = "request") {
   if (!fs.existsSync(file)) return [];
   return fs
     .readFileSync(file, "utf8")
     .split("\n")
     .filter(Boolean)
-    .map((line) => JSON.parse(line));
+    .map((line) => JSON.parse(line))
+    .filter((r) => r.type === type)
+    .map((r) => (r.type === "request" ? { ...r, input: JSON.parse(r.line) } : r));
 }
 
 /**

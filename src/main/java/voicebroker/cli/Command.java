@@ -6,7 +6,11 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import voicebroker.config.BrokerConfig;
+import voicebroker.config.ConfigException;
+import voicebroker.launcher.LaunchEnvironment;
 import voicebroker.launcher.LaunchException;
 import voicebroker.log.Redactor;
 
@@ -20,7 +24,10 @@ final class Command {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = Main.EXIT_CONFIG;
     static final int EXIT_NOT_RUNNING = 3;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: only --json output needs it, and setting up an object mapper is not free. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
 
     private Command() {
     }
@@ -69,6 +76,17 @@ final class Command {
         System.err.println("voice: " + Redactor.redact(line));
     }
 
+    /**
+     * The environment's configuration, or a warning on stderr naming its problem: stop, status and mint act on
+     * the broker that runs, which does not depend on what the current environment would start.
+     */
+    static Optional<BrokerConfig> configOrWarning(LaunchEnvironment environment) {
+        Optional<ConfigException> problem = environment.configProblem();
+        problem.ifPresent(e -> progress("warning: this environment's configuration has an error (" + e.getMessage()
+                + "); './voice start' would fail, but the running broker is unaffected."));
+        return problem.isPresent() ? Optional.empty() : Optional.of(environment.config());
+    }
+
     /** The human result on stdout. */
     static void result(String line) {
         System.out.println(Redactor.redact(line));
@@ -76,7 +94,7 @@ final class Command {
 
     static void printJson(Object value) {
         try {
-            System.out.println(JSON.writeValueAsString(value));
+            System.out.println(Json.MAPPER.writeValueAsString(value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("maps of plain values always serialize", e);
         }

@@ -3,8 +3,8 @@ package voicebroker.cli;
 import java.util.List;
 import java.util.Set;
 import voicebroker.launcher.LaunchEnvironment;
-import voicebroker.launcher.doctor.Check;
-import voicebroker.launcher.doctor.Doctor;
+import voicebroker.doctor.Check;
+import voicebroker.doctor.Doctor;
 import voicebroker.log.Redactor;
 
 /**

@@ -7,7 +7,7 @@ import voicebroker.log.Redactor;
 
 /**
  * The {@code voice} command: {@code serve} runs the broker in the foreground; {@code start}, {@code stop},
- * {@code status}, {@code mint}, {@code doctor} and {@code start-request} drive a background one.
+ * {@code status}, {@code mint}, {@code doctor} drive a background one; {@code launcher} serves a dev server plugin.
  */
 public final class Main {
     /** Returned by a command that leaves server threads running: the process must not exit. */
@@ -40,8 +40,10 @@ public final class Main {
                 return MintCommand.run(rest);
             case "doctor":
                 return DoctorCommand.run(rest);
-            case "start-request":
-                return StartRequestCommand.run(rest);
+            case "launcher":
+                return LauncherCommand.run(rest);
+            case "install-service":
+                return InstallServiceCommand.run(rest);
             case "help":
             case "--help":
             case "-h":
@@ -66,11 +68,14 @@ public final class Main {
                   doctor                          check every precondition (java, key, base, port, runtime dir,
                                                   upstream DNS and TLS) without minting or sending the key
                   serve                           run the broker in the foreground
-                  start-request                   the dev server plugin's protocol: one JSON request on stdin,
-                                                  one JSON response on stdout (see StartRequestProtocol)
+                  launcher                        the dev server plugin's warm launcher: JSON lines on stdin and
+                                                  stdout (see LauncherProtocol); ends when stdin closes
+                  install-service [--origins O1,O2] [--platform systemd|launchd]
+                                                  keep the broker running as a user service (systemd user
+                                                  unit or launchd agent) for a built dashboard
                   help                            this text
                 Configuration comes from the environment and ./.env (see README.md); VOICE_JAVA picks the java that
-                runs the broker, VOICE_START_TIMEOUT the seconds 'start' waits for it (default 15).
+                runs this command and the broker, VOICE_START_TIMEOUT the seconds 'start' waits for it (default 15).
                 Results go to stdout, progress and errors to stderr. Exit codes:
                   0  done (stop: also when nothing was running)
                   1  failed: the broker did not start or stop, refused the mint, does not answer, or a doctor check failed

@@ -32,7 +32,9 @@ final class MintCommand {
         }
         boolean json = options.has("--json");
         try {
-            BrokerState state = new Launcher(LaunchEnvironment.current(), Command::progress).inspect();
+            LaunchEnvironment environment = LaunchEnvironment.current();
+            Command.configOrWarning(environment);
+            BrokerState state = new Launcher(environment, Command::progress).inspect();
             if (!(state instanceof BrokerState.Running running)) {
                 return notRunning(state, json);
             }

@@ -5,16 +5,13 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.BindException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Instant;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
 import voicebroker.config.ConfigLoader;
 import voicebroker.http.BrokerServer;
+import voicebroker.launcher.BrokerSpawner;
+import voicebroker.launcher.RuntimeInfo;
 import voicebroker.log.Log;
 import voicebroker.runtime.RuntimeFile;
 
@@ -23,16 +20,13 @@ import voicebroker.runtime.RuntimeFile;
  * problem), bind (exit 2 if the port is taken), runtime file, then the readiness line on standard output,
  * which is the signal the launcher waits for.
  *
- * <p>Started in the background by {@code voice start}, the broker gets {@value #LOG_FILE_VARIABLE} and then logs
+ * <p>Started in the background by {@code voice start}, the broker gets {@code VOICE_LOG_FILE} and then logs
  * to that file (size-capped, rotated) instead of standard error, and writes nothing to standard output after
  * the readiness line: the launcher stops reading its end of that pipe and exits.
  */
 final class ServeCommand {
     /** The one line on standard output that says the broker is serving. Its format is a contract. */
     static final String READY_PREFIX = "voice-broker ready url=";
-    /** Set by the launcher for a broker it runs in the background: the log file to write. */
-    static final String LOG_FILE_VARIABLE = "VOICE_LOG_FILE";
-    static final long LOG_FILE_MAX_BYTES = 1024 * 1024;
 
     private ServeCommand() {
     }
@@ -47,7 +41,7 @@ final class ServeCommand {
         Optional<Path> logFile = launcherLogFile();
         if (logFile.isPresent()) {
             try {
-                Log.toFile(logFile.get(), LOG_FILE_MAX_BYTES);
+                Log.toFile(logFile.get(), BrokerSpawner.LOG_FILE_MAX_BYTES);
             } catch (IOException e) {
                 return Main.fail(new ConfigException("runtime_dir", "VOICE_RUNTIME_DIR", "the log file " + logFile.get()
                         + " could not be opened (" + e.getMessage() + ").", "point VOICE_RUNTIME_DIR at a directory this user can write."));
@@ -67,7 +61,7 @@ final class ServeCommand {
         long pid = ProcessHandle.current().pid();
         Path runtimeFile = RuntimeFile.path(config.runtimeDir(), config.port());
         try {
-            RuntimeFile.write(runtimeFile, runtimeContents(config, server, pid));
+            RuntimeFile.write(runtimeFile, RuntimeInfo.contents(config, server.url(), pid, RuntimeInfo.STARTED_BY_SHELL));
         } catch (IOException e) {
             server.close();
             return Main.fail(new ConfigException("runtime_dir", "VOICE_RUNTIME_DIR", "the runtime file could not be written in "
@@ -93,29 +87,8 @@ final class ServeCommand {
      * plumbing between the launcher and the child it spawns (and must not come from a .env file).
      */
     private static Optional<Path> launcherLogFile() {
-        String value = System.getenv(LOG_FILE_VARIABLE);
+        String value = System.getenv(BrokerSpawner.LOG_FILE_VARIABLE);
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(Path.of(value.strip()));
-    }
-
-    private static Map<String, Object> runtimeContents(BrokerConfig config, BrokerServer server, long pid) {
-        byte[] saltBytes = new byte[16];
-        new SecureRandom().nextBytes(saltBytes);
-        String salt = HexFormat.of().formatHex(saltBytes);
-        Map<String, Object> contents = new LinkedHashMap<>();
-        contents.put("service", "voice-broker");
-        contents.put("pid", pid);
-        contents.put("port", config.port());
-        contents.put("url", server.url());
-        contents.put("token", config.token().reveal());
-        contents.put("token_header", config.tokenHeader().orElse(null));
-        contents.put("keyed", config.keyed());
-        contents.put("base", config.base().rootString());
-        contents.put("allowed_origins", config.allowedOrigins());
-        contents.put("beyond_loopback", config.bindBeyondLoopback());
-        contents.put("started_at", Instant.now().toString());
-        contents.put("salt", salt);
-        contents.put("fingerprint", config.fingerprint(salt));
-        return contents;
     }
 
     private static void logStartup(BrokerConfig config, BrokerServer server, Path runtimeFile) {

@@ -3,6 +3,7 @@ package voicebroker.cli;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
@@ -33,12 +34,7 @@ final class StatusCommand {
         }
         boolean json = options.has("--json");
         LaunchEnvironment environment = LaunchEnvironment.current();
-        BrokerConfig config;
-        try {
-            config = environment.config();
-        } catch (ConfigException e) {
-            return Main.fail(e);
-        }
+        Optional<BrokerConfig> config = Command.configOrWarning(environment);
         Launcher launcher = new Launcher(environment, Command::progress);
         try {
             LaunchFiles files = launcher.files();
@@ -56,8 +52,9 @@ final class StatusCommand {
         }
     }
 
-    private static int report(RuntimeInfo info, LaunchFiles files, BrokerConfig config, boolean json, boolean answering) {
-        boolean current = info.matches(config);
+    private static int report(RuntimeInfo info, LaunchFiles files, Optional<BrokerConfig> config, boolean json, boolean answering) {
+        Optional<String> difference = config.flatMap(c -> info.difference(c, c.allowedOrigins()));
+        String current = config.isEmpty() ? "unknown" : difference.isEmpty() ? "current" : "stale";
         if (json) {
             Command.printJson(jsonReport(info, files, current, answering));
             return Command.EXIT_OK;
@@ -75,8 +72,9 @@ final class StatusCommand {
         }
         Command.result("  log      " + files.log());
         Command.result("  runtime  " + files.runtimeFile());
-        Command.result("  config   " + (current ? "current (matches this environment)"
-                : "stale (the environment or .env changed since it started; './voice start' restarts it)"));
+        Command.result("  started  by " + info.startedBy());
+        Command.result("  config   " + (config.isEmpty() ? "unknown (this environment's configuration has an error, see above)"
+                : difference.map(d -> "stale: " + d + " ('./voice start' restarts it)").orElse("current (serves this environment)")));
         if (!answering) {
             Command.progress("the broker does not answer /api/health. Fix: ./voice stop && ./voice start");
         }
@@ -90,7 +88,7 @@ final class StatusCommand {
         return out;
     }
 
-    private static Map<String, Object> jsonReport(RuntimeInfo info, LaunchFiles files, boolean current, boolean answering) {
+    private static Map<String, Object> jsonReport(RuntimeInfo info, LaunchFiles files, String current, boolean answering) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("ok", answering);
         body.put("running", true);
@@ -105,12 +103,14 @@ final class StatusCommand {
         body.put("beyond_loopback", beyondLoopback(info));
         body.put("log", files.log().toString());
         body.put("runtime_file", files.runtimeFile().toString());
-        body.put("config", current ? "current" : "stale");
+        body.put("started_by", info.startedBy());
+        body.put("config", current);
         return body;
     }
 
     private static int notRunning(BrokerState state, LaunchFiles files, boolean json) {
         String note = state instanceof BrokerState.Foreign foreign ? "; the port is held by " + foreign.holder()
+                + " (free it, or set VOICE_PORT to a free port, before './voice start')"
                 : state instanceof BrokerState.Stale stale ? "; a stale runtime file of pid " + stale.info().pid() + " is left ('./voice start' cleans it)"
                 : "";
         if (json) {
@@ -121,7 +121,8 @@ final class StatusCommand {
             body.put("note", note.isEmpty() ? null : note.substring(2));
             Command.printJson(body);
         } else {
-            Command.result("voice-broker is not running on port " + files.port() + note + ". Start it with './voice start'.");
+            Command.result("voice-broker is not running on port " + files.port() + note
+                    + (state instanceof BrokerState.Foreign ? "." : ". Start it with './voice start'."));
         }
         return Command.EXIT_NOT_RUNNING;
     }

@@ -22,7 +22,9 @@ final class StopCommand {
         } catch (Command.UsageException e) {
             return Command.usageError("stop", e);
         }
-        Launcher launcher = new Launcher(LaunchEnvironment.current(), Command::progress);
+        LaunchEnvironment environment = LaunchEnvironment.current();
+        Command.configOrWarning(environment);
+        Launcher launcher = new Launcher(environment, Command::progress);
         try {
             int port = launcher.files().port();
             StopResult result = launcher.stop();

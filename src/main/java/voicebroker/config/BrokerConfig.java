@@ -74,15 +74,15 @@ public record BrokerConfig(
     }
 
     /**
-     * A salted digest of everything that decides how the broker behaves (key, base, origins, port, ...).
-     * Written to the runtime file so the launcher can tell a broker with stale configuration from a current
-     * one without ever storing the key itself.
+     * A salted digest of everything that decides how the broker behaves (key, base, port, models, ...) except
+     * the allowed origins, which the runtime file lists in plain so the launcher can tell whether a running
+     * broker already allows the origins a caller needs. Written to the runtime file so the launcher can tell a
+     * broker with stale configuration from a current one without ever storing the key itself.
      */
     public String fingerprint(String salt) {
         StringBuilder material = new StringBuilder(salt).append('\n')
                 .append(apiKey.map(Secret::reveal).orElse("")).append('\n')
                 .append(base.api()).append('\n')
-                .append(String.join(",", allowedOrigins)).append('\n')
                 .append(port).append('\n')
                 .append(String.join(",", models)).append('\n')
                 // in a stable order: the launcher compares fingerprints computed in different processes
@@ -92,9 +92,17 @@ public record BrokerConfig(
                 .append(secretTtlSeconds).append('\n')
                 .append(tokenHeader.orElse("")).append('\n')
                 .append(warmSecret);
+        return sha256(material.toString());
+    }
+
+    /** A salted digest of the key alone, so the launcher can say that it is the key that changed. */
+    public String keyFingerprint(String salt) {
+        return sha256(salt + "\n" + apiKey.map(Secret::reveal).orElse(""));
+    }
+
+    private static String sha256(String material) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(material.toString().getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(material.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

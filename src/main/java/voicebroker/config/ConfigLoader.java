@@ -49,6 +49,23 @@ public final class ConfigLoader {
         return new ConfigLoader(env).build();
     }
 
+    /** Where the broker of {@code env} listens and keeps its runtime file, read without the rest of the configuration. */
+    public record Location(int port, Path runtimeDir) {
+    }
+
+    /**
+     * Only VOICE_PORT and VOICE_RUNTIME_DIR: enough to find a running broker, so stopping or inspecting it works
+     * even when another setting of the current environment is broken.
+     */
+    public static Location location(Map<String, String> env) {
+        ConfigLoader loader = new ConfigLoader(env);
+        return new Location(loader.port(), loader.runtimeDir());
+    }
+
+    private int port() {
+        return env.integer("VOICE_PORT", DEFAULT_PORT, 1, 65535, "bad_port", "a TCP port");
+    }
+
     private BrokerConfig build() {
         List<String> models = models();
         boolean bindIsDefault = !env.isSet("VOICE_BIND");
@@ -56,7 +73,7 @@ public final class ConfigLoader {
                 .apiKey(apiKey())
                 .base(UpstreamBase.parse(env.text("OPENAI_BASE_URL", UpstreamBase.DEFAULT), allowedBaseHosts()))
                 .bind(bind(bindIsDefault), bindIsDefault)
-                .port(env.integer("VOICE_PORT", DEFAULT_PORT, 1, 65535, "bad_port", "a TCP port"))
+                .port(port())
                 .allowedOrigins(origins())
                 .tokenHeader(tokenHeader())
                 .runtimeDir(runtimeDir())

@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
 
@@ -28,20 +26,27 @@ public final class BrokerClient {
     /** {@code POST /api/session} with the given fields (voice, mode). */
     public static Answer mint(RuntimeInfo broker, Map<String, String> fields) throws LaunchException {
         try {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(broker.url() + "/api/session"))
-                    .timeout(MINT_TIMEOUT)
-                    .header("Authorization", "Bearer " + broker.token())
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(fields)))
-                    .build();
-            HttpResponse<byte[]> response = BrokerHttp.client().send(request, HttpResponse.BodyHandlers.ofByteArray());
-            return new Answer(response.statusCode(), JSON.readTree(response.body()));
+            URI url = url(broker);
+            LoopbackHttp.Answer answer = LoopbackHttp.exchange(url.getHost().replace("[", "").replace("]", ""), url.getPort(), "POST", "/api/session", Map.of(
+                    "Authorization", "Bearer " + broker.token(), "Content-Type", "application/json"),
+                    JSON.writeValueAsBytes(fields), MINT_TIMEOUT);
+            return new Answer(answer.status(), JSON.readTree(answer.body()));
         } catch (IOException e) {
             throw LaunchException.failed("the broker at " + broker.url() + " did not answer the mint (" + e.getClass().getSimpleName() + ").",
                     "check it with './voice status'; restart it with './voice stop && ./voice start'.");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw LaunchException.failed("interrupted while waiting for the broker.", "run the command again.");
         }
+    }
+
+    /** The broker's URL from its runtime file: {@code http://<loopback literal>:<port>}. */
+    private static URI url(RuntimeInfo broker) throws IOException {
+        try {
+            URI url = URI.create(broker.url());
+            if ("http".equals(url.getScheme()) && url.getHost() != null && url.getPort() > 0) {
+                return url;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new IOException("the runtime file's url " + broker.url() + " is not http://<loopback>:<port>");
     }
 }

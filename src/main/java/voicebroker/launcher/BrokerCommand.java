@@ -8,6 +8,7 @@ import java.security.CodeSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import voicebroker.startup.StartupArchive;
 
 /**
  * The child's fixed argument vector: {@code java [@<repo>/jvm/broker.args] -jar <jar> serve}. Nothing from the

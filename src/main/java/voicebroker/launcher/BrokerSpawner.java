@@ -15,9 +15,11 @@ import java.util.concurrent.TimeoutException;
  * working directory (so it reads the same {@code .env}), a stdout pipe read only until the readiness line, a
  * stderr file in the runtime directory, and an empty stdin. It depends on nothing of the launcher afterwards.
  */
-final class BrokerSpawner {
+public final class BrokerSpawner {
     /** Read by ServeCommand: where the broker writes its own (capped, rotated) log. */
-    static final String LOG_FILE_VARIABLE = "VOICE_LOG_FILE";
+    public static final String LOG_FILE_VARIABLE = "VOICE_LOG_FILE";
+    /** The broker's log is capped at this size, with one older file kept. */
+    public static final long LOG_FILE_MAX_BYTES = 1024 * 1024;
     private static final int DIAGNOSTIC_LINES = 6;
 
     record Spawned(long pid, String url, Duration readyAfter) {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
 import voicebroker.config.ConfigLoader;
@@ -57,6 +58,36 @@ public final class LaunchEnvironment {
             throw configError;
         }
         return config;
+    }
+
+    /** Where the broker of this environment keeps its files; needs only VOICE_PORT and VOICE_RUNTIME_DIR to be valid. */
+    public LaunchFiles files() {
+        ConfigLoader.Location location = ConfigLoader.location(withDotEnv());
+        return new LaunchFiles(location.runtimeDir(), location.port());
+    }
+
+    /** The configuration problem of this environment, if it has one (for commands that work without a full configuration). */
+    public Optional<ConfigException> configProblem() {
+        try {
+            config();
+            return Optional.empty();
+        } catch (ConfigException e) {
+            return Optional.of(e);
+        }
+    }
+
+    /**
+     * What the configuration depends on besides the variables: the {@code .env} file's size and modification
+     * time (or its absence), so a caller can tell cheaply that a configuration it parsed earlier still holds.
+     */
+    public static String dotEnvStamp() {
+        try {
+            java.nio.file.attribute.BasicFileAttributes attributes = java.nio.file.Files.readAttributes(Path.of(".env"),
+                    java.nio.file.attribute.BasicFileAttributes.class);
+            return attributes.size() + ":" + attributes.lastModifiedTime().toMillis();
+        } catch (java.io.IOException e) {
+            return "none";
+        }
     }
 
     /** The variables merged with {@code .env} from the working directory, as ConfigLoader sees them. */

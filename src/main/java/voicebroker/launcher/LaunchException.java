@@ -40,17 +40,17 @@ public final class LaunchException extends Exception {
                 "point VOICE_RUNTIME_DIR at a directory this user can create and write (it is made 0700).", 500, EXIT_CONFIG);
     }
 
-    static LaunchException portInUse(int port, String holder) {
+    public static LaunchException portInUse(int port, String holder) {
         return new LaunchException("port_in_use", "port " + port + " is held by " + holder + ".",
                 "find the holder with: ss -ltnp 'sport = :" + port + "' (or lsof -i :" + port + "), stop it, "
                         + "or set VOICE_PORT to a free port.", 409, EXIT_PORT_IN_USE);
     }
 
-    static LaunchException failed(String message, String hint) {
+    public static LaunchException failed(String message, String hint) {
         return new LaunchException("launch_failed", message, hint, 500, EXIT_FAILED);
     }
 
-    static LaunchException timeout(String message, String hint) {
+    public static LaunchException timeout(String message, String hint) {
         return new LaunchException("launch_timeout", message, hint, 504, EXIT_FAILED);
     }
 

@@ -3,6 +3,7 @@ package voicebroker.launcher;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Optional;
 import java.util.function.Consumer;
 import voicebroker.config.BrokerConfig;
@@ -14,22 +15,35 @@ import voicebroker.runtime.RuntimeFile;
  * {@code voice stop} and {@code /__start_voice}. Every decision is taken under the launch lock, from the
  * runtime file, the process table and the port, so concurrent starts end with exactly one broker, a broker
  * with a stale configuration is restarted, a stale file is cleaned up, and a port held by another program is
- * an error, never mistaken for success (defect 10 of the old sidecar).
+ * an error, never mistaken for success.
  */
 public final class Launcher {
     private final LaunchEnvironment environment;
     private final Consumer<String> progress;
+    private final BrokerHost host;
 
-    /** @param progress receives one human line per step (the CLI prints them on stderr) */
+    /** A launcher that starts brokers as background child processes ({@code voice start}). */
     public Launcher(LaunchEnvironment environment, Consumer<String> progress) {
-        this.environment = environment;
-        this.progress = progress;
+        this(environment, progress, BrokerHost.childProcess());
     }
 
-    /** The files of the configured port. */
+    /**
+     * @param progress receives one human line per step (the CLI prints them on stderr)
+     * @param host     where a new broker runs
+     */
+    public Launcher(LaunchEnvironment environment, Consumer<String> progress, BrokerHost host) {
+        this.environment = environment;
+        this.progress = progress;
+        this.host = host;
+    }
+
+    /** The files of the configured port (found even when another setting is broken). */
     public LaunchFiles files() throws LaunchException {
-        BrokerConfig config = config();
-        return new LaunchFiles(config.runtimeDir(), config.port());
+        try {
+            return environment.files();
+        } catch (ConfigException e) {
+            throw LaunchException.config(e);
+        }
     }
 
     /** What holds the configured port now; looks only, never changes anything. */
@@ -37,27 +51,36 @@ public final class Launcher {
         return BrokerInspector.inspect(files());
     }
 
-    /** Makes sure one broker with the current configuration runs, starting or restarting it as needed. */
-    @SuppressWarnings("try") // the lock is held for the whole block, not used in it
+    /** Makes sure one broker serving the configured origins runs (see {@link #start(Collection)}). */
     public LaunchResult start() throws LaunchException {
+        return start(config().allowedOrigins());
+    }
+
+    /**
+     * Makes sure one broker runs that serves this configuration for {@code neededOrigins}, starting one, or
+     * restarting one that differs in something that matters ({@link RuntimeInfo#difference}); the reason names
+     * what differed.
+     */
+    @SuppressWarnings("try") // the lock is held for the whole block, not used in it
+    public LaunchResult start(Collection<String> neededOrigins) throws LaunchException {
         BrokerConfig config = config();
         Duration timeout = startTimeout();
         LaunchFiles files = files();
         files.ensureRuntimeDir();
-        BrokerCommand command = BrokerCommand.locate(environment);
-        command.checkRunnable();
         try (LaunchLock lock = LaunchLock.acquire(files.lock(), progress)) {
             BrokerState state = BrokerInspector.inspect(files);
-            if (state instanceof BrokerState.Running running && running.info().matches(config)) {
+            Optional<String> difference = state instanceof BrokerState.Running running
+                    ? running.info().difference(config, neededOrigins) : Optional.empty();
+            if (state instanceof BrokerState.Running running && difference.isEmpty()) {
                 return LaunchResult.already(running.info(), files);
             }
-            Optional<String> restartReason = clearTheWay(state, files);
+            Optional<String> restartReason = clearTheWay(state, files, difference);
             progress.accept("starting voice-broker on port " + files.port() + "...");
-            BrokerSpawner.Spawned spawned = BrokerSpawner.spawn(command, environment, files, timeout);
-            RuntimeInfo info = RuntimeInfo.read(files.runtimeFile()).filter(written -> written.pid() == spawned.pid())
-                    .orElseThrow(() -> LaunchException.failed("the broker (pid " + spawned.pid() + ") is ready but its runtime file "
+            BrokerHost.Ready ready = host.start(environment, files, timeout);
+            RuntimeInfo info = RuntimeInfo.read(files.runtimeFile()).filter(written -> written.pid() == ready.pid())
+                    .orElseThrow(() -> LaunchException.failed("the broker (pid " + ready.pid() + ") is ready but its runtime file "
                             + files.runtimeFile() + " is missing or belongs to another process.", "run './voice stop', then start again."));
-            return LaunchResult.started(info, files, spawned.readyAfter(), restartReason);
+            return LaunchResult.started(info, files, ready.readyAfter(), restartReason);
         }
     }
 
@@ -91,12 +114,14 @@ public final class Launcher {
     }
 
     /** Gets the port ready for a new broker; answers why an older one was stopped, if one was. */
-    private Optional<String> clearTheWay(BrokerState state, LaunchFiles files) throws LaunchException {
+    private Optional<String> clearTheWay(BrokerState state, LaunchFiles files, Optional<String> difference) throws LaunchException {
         Optional<String> reason = Optional.empty();
         if (state instanceof BrokerState.Running running) {
-            progress.accept("configuration changed: restarting voice-broker (pid " + running.info().pid() + ")");
+            String why = difference.orElse("its configuration differs");
+            progress.accept("restarting voice-broker (pid " + running.info().pid() + ", started by " + running.info().startedBy()
+                    + "): " + why);
             stopBroker(running.info());
-            reason = Optional.of("configuration changed");
+            reason = Optional.of(why);
         } else if (state instanceof BrokerState.Unresponsive unresponsive) {
             progress.accept("voice-broker (pid " + unresponsive.info().pid() + ") does not answer /api/health: restarting it");
             stopBroker(unresponsive.info());
@@ -119,8 +144,15 @@ public final class Launcher {
         return new StopResult(Optional.of(info.pid()), false, Optional.empty());
     }
 
-    /** Signals the pid only after its command line proves it is a broker (pids get recycled). */
+    /**
+     * Signals the pid only after its command line proves it is a broker (pids get recycled). A broker in this
+     * very process is closed, not signalled: this process is the dev server's launcher and keeps serving it.
+     */
     private void stopBroker(RuntimeInfo info) throws LaunchException {
+        if (info.inThisProcess() && host instanceof InProcessBroker here) {
+            here.stop();
+            return;
+        }
         if (!BrokerProcesses.isBroker(info.pid())) {
             if (!BrokerProcesses.isAlive(info.pid())) {
                 removeStaleFile(info);

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import voicebroker.launcher.StartupArchive;
+import voicebroker.startup.StartupArchive;
 import voicebroker.testkit.BrokerProcess;
 import voicebroker.testkit.FakeOpenAi;
 import voicebroker.testkit.RecordedRequest;

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import voicebroker.launcher.StartupArchive;
+import voicebroker.startup.StartupArchive;
 
 /**
  * The start-up archive on a private copy of the repository layout ({@code target/voice-broker.jar},
@@ -52,6 +52,8 @@ class StartupArchiveIT {
         }
         root.resolve("voice").toFile().setExecutable(true);
         java = BenchOptions.defaultJava();
+        // What a creator killed half-way leaves behind (no process has this pid: it is above the kernel's limit).
+        Files.writeString(root.resolve("target/.voice-broker-jdk17-0123456789abcdef.jsa.999999999.tmp"), "half an archive");
         archive = StartupArchive.ensureArchive(java, jar, Duration.ofMinutes(3));
     }
 
@@ -71,6 +73,11 @@ class StartupArchiveIT {
         command.addAll(List.of("-Xlog:class+load=info", "-jar", jar.toString(), "help"));
         String out = run(command);
         assertTrue(out.contains("voicebroker.cli.Main source: shared objects file"), out.lines().filter(l -> l.contains("voicebroker.cli.Main")).toList().toString());
+    }
+
+    @Test
+    void aKilledCreatorsTemporaryFileIsRemoved() {
+        assertFalse(Files.exists(root.resolve("target/.voice-broker-jdk17-0123456789abcdef.jsa.999999999.tmp")));
     }
 
     @Test

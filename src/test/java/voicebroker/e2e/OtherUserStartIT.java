@@ -57,7 +57,9 @@ class OtherUserStartIT {
             assertEquals(200, own.status(), "the dev server's own user starts the broker: " + own + "\n" + dev.output());
             JsonNode body = own.json();
             assertTrue(body.path("token").asText().length() >= 32, "and gets its token");
-            assertEquals(1, brokersOfThisTest().size(), "one broker now");
+            assertEquals(1, runtimeFiles().size(), "one broker now");
+            long brokerPid = new com.fasterxml.jackson.databind.ObjectMapper().readTree(runtimeFiles().get(0).toFile()).path("pid").asLong();
+            assertTrue(ProcessHandle.of(brokerPid).map(ProcessHandle::isAlive).orElse(false), "its process runs (the dev server's launcher)");
         } finally {
             brokersOfThisTest().forEach(ProcessHandle::destroy);
         }
@@ -69,7 +71,10 @@ class OtherUserStartIT {
         }
     }
 
-    /** Broker processes started for this test: their environment names this test's runtime directory. */
+    /**
+     * Broker processes spawned for this test ({@code voice-broker.jar serve}): their environment names this test's
+     * runtime directory. A broker in the dev server's warm launcher is found by its runtime file instead.
+     */
     private List<ProcessHandle> brokersOfThisTest() {
         String marker = "VOICE_RUNTIME_DIR=" + runtimeDir;
         return ProcessHandle.allProcesses().filter(process -> {

@@ -89,7 +89,7 @@ class DoctorIT {
 
             VoiceCli.Run doctor = voice.run("doctor");
             assertEquals(0, doctor.exit(), doctor::toString);
-            assertTrue(line(doctor, "port").contains("held by our voice-broker (pid " + pid + ", configuration current)"), doctor::toString);
+            assertTrue(line(doctor, "port").contains("held by our voice-broker (pid " + pid + ", started by voice, configuration current)"), doctor::toString);
 
             VoiceCli.Run changed = voice.runWithEnv(Map.of("VOICE_ALLOWED_ORIGINS", "http://localhost:8081"), "doctor");
             assertTrue(line(changed, "port").contains("configuration stale"), changed::toString);

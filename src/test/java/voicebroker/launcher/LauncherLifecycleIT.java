@@ -161,7 +161,8 @@ class LauncherLifecycleIT {
         long secondPid = newKey.json().path("pid").asLong();
         assertNotEquals(firstPid, secondPid);
         assertTrue(newKey.json().path("restarted").asBoolean());
-        assertTrue(newKey.stderr().contains("configuration changed: restarting voice-broker (pid " + firstPid + ")"), newKey::toString);
+        assertTrue(newKey.stderr().contains("restarting voice-broker (pid " + firstPid + ", started by voice): the OpenAI key differs"),
+                newKey::toString);
         assertFalse(VoiceCli.isRunning(firstPid), "the stale broker is stopped");
         assertFalse(newKey.all().contains(otherKey));
 
@@ -171,6 +172,18 @@ class LauncherLifecycleIT {
         assertNotEquals(secondPid, newOrigins.json().path("pid").asLong());
         assertEquals("http://localhost:8081", voice.runtimeFile().orElseThrow().path("allowed_origins").get(0).asText());
         assertEquals(List.of(newOrigins.json().path("pid").asLong()), voice.brokersOnThisPort(), "one broker, the new one");
+        assertTrue(newOrigins.stderr().contains("it does not allow the origin http://localhost:8081"), newOrigins::toString);
+    }
+
+    @Test
+    void aStartAskingForFewerOriginsThanTheBrokerAllowsFindsItRunning() {
+        long pid = record(voice.runWithEnv(Map.of("VOICE_ALLOWED_ORIGINS", "http://localhost:5173,http://127.0.0.1:5173,http://[::1]:5173"),
+                "start", "--json")).json().path("pid").asLong();
+
+        VoiceCli.Run start = run("start", "--json");
+
+        assertTrue(start.json().path("already").asBoolean(), "the default origins are all allowed already: " + start);
+        assertEquals(pid, start.json().path("pid").asLong());
     }
 
     @Test
@@ -215,7 +228,31 @@ class LauncherLifecycleIT {
             VoiceCli.Run status = run("status");
             assertEquals(3, status.exit(), status::toString);
             assertTrue(status.stdout().contains("held by another program"), status::toString);
+            assertFalse(status.stdout().contains("Start it with"), "starting cannot help while another program holds the port: " + status);
+            assertTrue(status.stdout().contains("VOICE_PORT"), status::toString);
         }
+    }
+
+    @Test
+    void stopStatusAndMintWorkOnARunningBrokerWhenTheEnvironmentHasAConfigurationError() {
+        long pid = run("start", "--json").json().path("pid").asLong();
+        Map<String, String> broken = Map.of("VOICE_SECRET_TTL", "soon");
+
+        VoiceCli.Run status = record(voice.runWithEnv(broken, "status"));
+        assertEquals(0, status.exit(), status::toString);
+        assertTrue(status.stderr().contains("warning") && status.stderr().contains("VOICE_SECRET_TTL"), status::toString);
+        assertTrue(status.stdout().contains("pid      " + pid), status::toString);
+
+        VoiceCli.Run mint = record(voice.runWithEnv(broken, "mint"));
+        assertEquals(0, mint.exit(), mint::toString);
+        assertTrue(mint.stderr().contains("VOICE_SECRET_TTL"), mint::toString);
+
+        VoiceCli.Run stop = record(voice.runWithEnv(broken, "stop"));
+        assertEquals(0, stop.exit(), stop::toString);
+        assertTrue(stop.stdout().contains("stopped (pid " + pid), stop::toString);
+
+        VoiceCli.Run start = record(voice.runWithEnv(broken, "start"));
+        assertEquals(2, start.exit(), "start still refuses to start what it cannot configure: " + start);
     }
 
     @Test

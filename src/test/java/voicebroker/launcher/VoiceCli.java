@@ -99,18 +99,32 @@ final class VoiceCli implements AutoCloseable {
         return run(Map.of(), List.of(), stdin, args);
     }
 
-    Run run(Map<String, String> extraEnv, List<String> jvmOptions, String stdin, String... args) {
-        List<String> command = command(jvmOptions, args);
-        Path out = tempFile("out");
-        Path err = tempFile("err");
-        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+    /** Starts a long-running command (such as {@code launcher}) with pipes on stdin and stdout; stderr goes to {@code err}. */
+    Process spawn(Map<String, String> extraEnv, Path err, String... args) {
+        ProcessBuilder builder = builder(extraEnv, command(List.of(), args)).redirectError(err.toFile());
+        try {
+            return builder.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ProcessBuilder builder(Map<String, String> extraEnv, List<String> command) {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
         builder.environment().clear();
         for (String inherited : List.of("PATH", "HOME", "LANG")) {
             Optional.ofNullable(System.getenv(inherited)).ifPresent(value -> builder.environment().put(inherited, value));
         }
         builder.environment().putAll(env);
         builder.environment().putAll(extraEnv);
+        return builder;
+    }
+
+    Run run(Map<String, String> extraEnv, List<String> jvmOptions, String stdin, String... args) {
+        List<String> command = command(jvmOptions, args);
+        Path out = tempFile("out");
+        Path err = tempFile("err");
+        ProcessBuilder builder = builder(extraEnv, command).redirectOutput(out.toFile()).redirectError(err.toFile());
         long start = System.nanoTime();
         try {
             Process process = builder.start();
@@ -135,7 +149,7 @@ final class VoiceCli implements AutoCloseable {
         }
     }
 
-    private static List<String> command(List<String> jvmOptions, String... args) {
+    static List<String> command(List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>();
         command.add(BrokerProcess.javaBin());
         String root = System.getProperty("voicebroker.root");
@@ -221,7 +235,7 @@ final class VoiceCli implements AutoCloseable {
         return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8).replace('\0', ' ').strip();
     }
 
-    /** Every running broker ("... voice-broker.jar serve") whose environment says this port: there must be at most one. */
+    /** Every running broker ("... voice-broker.jar serve", or a dev server's launcher that may be one) whose environment says this port: there must be at most one. */
     List<Long> brokersOnThisPort() {
         List<Long> pids = new ArrayList<>();
         try (Stream<Path> entries = Files.list(Path.of("/proc"))) {
@@ -229,7 +243,7 @@ final class VoiceCli implements AutoCloseable {
                 long pid = Long.parseLong(entry.getFileName().toString());
                 try {
                     String environ = new String(Files.readAllBytes(entry.resolve("environ")), StandardCharsets.UTF_8);
-                    if (isRunning(pid) && commandLine(pid).endsWith("voice-broker.jar serve")
+                    if (isRunning(pid) && commandLine(pid).matches(".*voice-broker\\.jar (serve|launcher)")
                             && List.of(environ.split("\0")).contains("VOICE_PORT=" + port)) {
                         pids.add(pid);
                     }
@@ -243,7 +257,7 @@ final class VoiceCli implements AutoCloseable {
         return pids;
     }
 
-    private Path tempFile(String suffix) {
+    Path tempFile(String suffix) {
         try {
             return Files.createTempFile(home, "run-", "." + suffix);
         } catch (IOException e) {
