@@ -1,11 +1,6 @@
 package voicebroker.startvoice;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +32,7 @@ import voicebroker.launcher.LaunchResult;
 import voicebroker.launcher.Launcher;
 import voicebroker.log.Redactor;
 import voicebroker.net.Origin;
+import voicebroker.pipeline.StrictJson;
 
 /**
  * Decides a {@code POST /__start_voice} from the dashboard's dev server (threat model rule 9): a plain class
@@ -55,12 +51,7 @@ public final class StartVoiceHandler {
     public static final int MAX_BODY_BYTES = 16 * 1024;
     private static final String NOTHING_FROM_BROWSER = "/__start_voice takes no fields: the key and base come only from the dev "
             + "server's environment or the broker's .env file. Send an empty body or {}.";
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).build());
-    }
 
     private final Settings settings;
     private final Starter starter;
@@ -285,7 +276,7 @@ public final class StartVoiceHandler {
         }
         JsonNode body;
         try {
-            body = JSON.readTree(text);
+            body = StrictJson.read(text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             return Optional.of(Refusal.of(ErrorCode.BAD_JSON, "The request body is not valid JSON.", NOTHING_FROM_BROWSER));
         }
