@@ -102,7 +102,7 @@ public final class LaunchEnvironment {
 
     /** VOICE_JAVA when set, else the java of this JVM. */
     public Path javaBinary() {
-        String configured = variables.getOrDefault(JAVA_VARIABLE, "").strip();
+        String configured = new Env(variables).text(JAVA_VARIABLE);
         return configured.isEmpty() ? Path.of(System.getProperty("java.home"), "bin", "java") : Path.of(configured);
     }
 
