@@ -16,8 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Limits;
-import voicebroker.guard.CallBudget;
-import voicebroker.mint.Minter;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.upstream.OpenAiClient;
 
 /**
@@ -58,10 +57,7 @@ public final class BrokerServer implements AutoCloseable {
     public static BrokerServer start(BrokerConfig config) throws IOException {
         configureJdkServer(config.limits());
         Optional<OpenAiClient> upstream = config.apiKey().map(key -> new OpenAiClient(config, key));
-        // One budget for every upstream call: a page's mints and speech, and the warm secret's refills.
-        CallBudget budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
-        Optional<Minter> minter = upstream.map(client -> new Minter(client, config, budget));
-        BrokerHandler handler = new BrokerHandler(config, new BrokerRoutes(config, upstream, minter).all(), budget);
+        HttpServerAdapter handler = new HttpServerAdapter(BrokerHandler.create(config, upstream, SameUserGuard.forThisProcess()));
         ExecutorService workers = workerPool(config.limits().workerThreads(),
                 config.limits().maxConnections() * Math.max(1, config.bind().size()));
         List<HttpServer> servers = new ArrayList<>();
