@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Which OS user owns the other end of a loopback TCP connection. A header cannot prove who is calling; the
@@ -35,6 +36,7 @@ public final class PeerUser {
      * last one was saves a walk; both tables are still read before a caller counts as not found.
      */
     private volatile boolean lastIpv4CallerWasDualStack;
+    private final LongAdder tableReads = new LongAdder();
 
     /** The tables of the running system. */
     public static PeerUser system() {
@@ -44,6 +46,11 @@ public final class PeerUser {
     /** The tables under {@code procNet} (tests point this at fixtures). */
     public PeerUser(Path procNet) {
         this.procNet = procNet;
+    }
+
+    /** How many times a table was read: the cost this class exists to pay, counted so it can be seen. */
+    public long tableReads() {
+        return tableReads.sum();
     }
 
     /** True when this platform has the tables, so a connection's owner can be known. */
@@ -81,6 +88,7 @@ public final class PeerUser {
     }
 
     private OptionalInt find(String table, String wantedLocal, String wantedRemote) {
+        tableReads.increment();
         try (BufferedReader lines = Files.newBufferedReader(procNet.resolve(table), StandardCharsets.US_ASCII)) {
             String line;
             while ((line = lines.readLine()) != null) {

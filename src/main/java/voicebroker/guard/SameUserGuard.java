@@ -14,14 +14,17 @@ import voicebroker.error.Refusal;
  * so the caller is judged by the kernel's record of who owns the connecting socket ({@link PeerUser}). A
  * connection whose owner cannot be found is refused too. Where the platform keeps no such record, this guard
  * cannot judge and lets the request through: the broker's token still stands, and the launcher then requires
- * the dashboard token instead.
+ * the dashboard token instead. The owner is read once per connection when the server names the connection
+ * ({@link ConnectionOwners}), else once per request.
  */
 public final class SameUserGuard {
     private final PeerUser users;
+    private final ConnectionOwners owners;
     private final OptionalInt ownUid;
 
     public SameUserGuard(PeerUser users, OptionalInt ownUid) {
         this.users = users;
+        this.owners = new ConnectionOwners(users);
         this.ownUid = ownUid;
     }
 
@@ -35,11 +38,17 @@ public final class SameUserGuard {
         return ownUid.isPresent() && users.supported();
     }
 
+    /** Judges one connection by its addresses alone, reading the socket table each time. */
     public Optional<Refusal> check(InetSocketAddress peer, InetSocketAddress local) {
+        return check(Optional.empty(), peer, local);
+    }
+
+    /** Judges a connection; with its {@code socket} the owner found on its first request stands for the rest. */
+    public Optional<Refusal> check(Optional<Object> socket, InetSocketAddress peer, InetSocketAddress local) {
         if (!judges()) {
             return Optional.empty();
         }
-        OptionalInt uid = users.uidOf(peer, local);
+        OptionalInt uid = owners.uidOf(socket, peer, local);
         if (uid.isPresent() && uid.getAsInt() == ownUid.getAsInt()) {
             return Optional.empty();
         }
@@ -47,7 +56,7 @@ public final class SameUserGuard {
     }
 
     /** This process's effective uid, from {@code /proc/self/status}; empty where there is no {@code /proc}. */
-    static OptionalInt processUid() {
+    public static OptionalInt processUid() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {

@@ -55,9 +55,14 @@ public final class BrokerServer implements AutoCloseable {
 
     /** Binds every configured address and starts serving; a port already in use is a {@link BindException}. */
     public static BrokerServer start(BrokerConfig config) throws IOException {
+        return start(config, SameUserGuard.forThisProcess());
+    }
+
+    /** As {@link #start(BrokerConfig)}, with {@code sameUser} judging each connection's OS user. */
+    static BrokerServer start(BrokerConfig config, SameUserGuard sameUser) throws IOException {
         configureJdkServer(config.limits());
         Optional<OpenAiClient> upstream = config.apiKey().map(key -> new OpenAiClient(config, key));
-        HttpServerAdapter handler = new HttpServerAdapter(BrokerHandler.create(config, upstream, SameUserGuard.forThisProcess()));
+        HttpServerAdapter handler = new HttpServerAdapter(BrokerHandler.create(config, upstream, sameUser));
         ExecutorService workers = workerPool(config.limits().workerThreads(),
                 config.limits().maxConnections() * Math.max(1, config.bind().size()));
         List<HttpServer> servers = new ArrayList<>();

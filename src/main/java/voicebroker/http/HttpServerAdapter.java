@@ -41,7 +41,7 @@ final class HttpServerAdapter implements HttpHandler {
         InetSocketAddress remote = http.getRemoteAddress();
         RequestFacts facts = new RequestFacts(remote.getAddress(), http.getRequestMethod(), http.getRequestURI().toString(),
                 http.getRequestHeaders());
-        return Exchange.of(facts, new Connection(remote, http.getLocalAddress()), http.getRequestBody());
+        return Exchange.of(facts, new Connection(remote, http.getLocalAddress(), JdkConnections.socketOf(http)), http.getRequestBody());
     }
 
     private static void write(HttpExchange http, Reply reply) throws IOException {
