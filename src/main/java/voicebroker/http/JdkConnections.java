@@ -10,9 +10,9 @@ import voicebroker.log.Log;
  * The TCP connection an exchange of the JDK server came in on, as its {@code SocketChannel}: one object per accepted
  * socket, never reused, so it can key what is known about the connection's caller. The public API names no
  * connection, so this follows the server's own fields ({@code HttpExchangeImpl.impl → ExchangeImpl.connection →
- * HttpConnection.chan}), which needs {@code --add-opens jdk.httpserver/sun.net.httpserver=ALL-UNNAMED} (in
- * {@code jvm/broker.args} and the jar's manifest). Without it, or on a JDK whose internals differ, there is no
- * connection and every request is judged from scratch: correct, only slower; that is logged once.
+ * HttpConnection.chan}), which needs that package open to this code: the jar's manifest says
+ * {@code Add-Opens: jdk.httpserver/sun.net.httpserver} for {@code java -jar}. Without it, or on a JDK whose internals
+ * differ, there is no connection and every request is judged from scratch: correct, only slower; that is logged once.
  */
 final class JdkConnections {
     private static final String PACKAGE = "sun.net.httpserver.";
@@ -47,7 +47,8 @@ final class JdkConnections {
         } catch (ReflectiveOperationException | RuntimeException e) {
             Log.warn("the JDK server's connections are not open to the broker (" + e.getClass().getSimpleName()
                     + "): each request's OS user is read from the socket table, which is correct but slower; run the "
-                    + "broker with --add-opens jdk.httpserver/sun.net.httpserver=ALL-UNNAMED, as jvm/broker.args does");
+                    + "broker with java -jar voice-broker.jar (its manifest opens them) or add "
+                    + "--add-opens jdk.httpserver/sun.net.httpserver=ALL-UNNAMED");
             return Optional.empty();
         }
     }
