@@ -33,12 +33,14 @@ final class MintCommand {
         boolean json = options.has("--json");
         try {
             LaunchEnvironment environment = LaunchEnvironment.current();
-            Command.configOrWarning(environment);
+            Command.parseConfigAside(environment);
             BrokerState state = new Launcher(environment, Command::progress).inspect();
             if (!(state instanceof BrokerState.Running running)) {
+                Command.configOrWarning(environment);
                 return notRunning(state, json);
             }
             BrokerClient.Answer answer = BrokerClient.mint(running.info(), fields(options));
+            Command.configOrWarning(environment);
             if (json) {
                 System.out.println(answer.body().toString());
             } else if (answer.ok()) {
