@@ -5,6 +5,7 @@
 import path from "node:path";
 import { redact, redactWith } from "../voice-client/redact.js";
 import { acquireLauncher, findLauncher, launcherFailed, secretLiterals } from "./launcher.js";
+import { launcherEnv } from "./dashboard-env.js";
 
 const DEFAULT_ENDPOINT = "/__start_voice";
 const MAX_BODY_BYTES = 16 * 1024;
@@ -159,6 +160,7 @@ export default function voiceBroker(options = {}) {
   const endpoint = options.endpoint ?? DEFAULT_ENDPOINT;
   const launcherTimeoutMs = options.launcherTimeoutMs ?? DEFAULT_LAUNCHER_TIMEOUT_MS;
   let root = process.cwd();
+  let envWhere = { envDir: root, mode: "development" };
 
   return {
     name: "voice-broker",
@@ -166,6 +168,7 @@ export default function voiceBroker(options = {}) {
 
     configResolved(config) {
       root = config.root;
+      envWhere = { envDir: config.envDir === false ? null : (config.envDir ?? root), mode: config.mode };
     },
 
     configureServer(server) {
@@ -175,7 +178,7 @@ export default function voiceBroker(options = {}) {
         warn: (text) => logger.warn(text, { timestamp: true }),
       };
       const found = findLauncher(root, options.voiceCommand);
-      const env = { ...process.env, ...(options.env || {}) };
+      const env = launcherEnv(envWhere, process.env, options.env || {});
       const literals = secretLiterals(env);
       let warm = null;
       if (found) {

@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import readline from "node:readline";
 import { redactWith } from "../voice-client/redact.js";
+import { findBrokerJar, jarCommand } from "./broker-jar.js";
 
 const STDERR_TAIL_LINES = 12;
 // A launcher that ran this long was working; one that died sooner is not respawned until the next click.
@@ -24,6 +25,11 @@ const SECRET_NAME = /(KEY|TOKEN|SECRET|PASSWORD)$/i;
  * @returns {{command: string, cwd: string} | null}
  */
 export function findLauncher(root, voiceCommand) {
+  const installed = voiceCommand ? null : findBrokerJar();
+  if (installed) {
+    const [command, ...args] = jarCommand(installed);
+    return { command, args, cwd: root };
+  }
   const command = voiceCommand ? path.resolve(root, voiceCommand) : findVoiceScript(root);
   return command ? { command, cwd: path.dirname(command) } : null;
 }
@@ -69,6 +75,7 @@ export function launcherFailed(message, { hint, stderr = "", literals = [] }) {
 
 class WarmLauncher {
   #command;
+  #args;
   #cwd;
   #env;
   #log;
@@ -82,8 +89,9 @@ class WarmLauncher {
   users = 0;
   releaseTimer = null;
 
-  constructor({ command, cwd, env, log }) {
+  constructor({ command, args = [], cwd, env, log }) {
     this.#command = command;
+    this.#args = args;
     this.#cwd = cwd;
     this.#env = env;
     this.#log = log;
@@ -99,7 +107,7 @@ class WarmLauncher {
     if (this.#child || this.#closing) return;
     this.#startedAt = Date.now();
     this.#stderrTail = [];
-    const child = spawn(this.#command, ["launcher"], {
+    const child = spawn(this.#command, [...this.#args, "launcher"], {
       cwd: this.#cwd,
       env: this.#env,
       shell: false,
@@ -211,11 +219,11 @@ const launchers = new Map();
  * The warm launcher for this command, directory and environment, shared by every dev server of this process
  * that asks for the same one; `release()` when the server closes (it ends after a grace period nobody took).
  */
-export function acquireLauncher({ command, cwd, env, log }) {
-  const key = JSON.stringify([command, cwd, Object.entries(env).sort()]);
+export function acquireLauncher({ command, args = [], cwd, env, log }) {
+  const key = JSON.stringify([command, args, cwd, Object.entries(env).sort()]);
   let launcher = launchers.get(key);
   if (!launcher) {
-    launcher = new WarmLauncher({ command, cwd, env, log });
+    launcher = new WarmLauncher({ command, args, cwd, env, log });
     launchers.set(key, launcher);
   }
   clearTimeout(launcher.releaseTimer);

@@ -157,7 +157,9 @@ export async function startBroker({ endpoint = "/__start_voice", headers, fetchI
   if (!res.ok) {
     if (res.status === 404) {
       throw new VoiceBrokerError("launcher_missing", `${endpoint} is not served here (HTTP 404)`, {
-        hint: "add voiceBroker() from @voice-broker/vite-plugin to vite.config.js, or start the broker with ./voice start",
+        // 404 means no dev server with the plugin: `vite preview` and a built site never have one.
+        hint: "the launcher exists only in the Vite dev server (npm run dev with voiceBroker() in vite.config.js); a built page "
+          + "(vite preview, production) gets the broker's URL and token from its own server instead: see README, Production",
         status: 404,
       });
     }

@@ -42,6 +42,8 @@ public final class Main {
                 return DoctorCommand.run(rest);
             case "launcher":
                 return LauncherCommand.run(rest);
+            case "install-service":
+                return InstallServiceCommand.run(rest);
             case "help":
             case "--help":
             case "-h":
@@ -68,6 +70,9 @@ public final class Main {
                   serve                           run the broker in the foreground
                   launcher                        the dev server plugin's warm launcher: JSON lines on stdin and
                                                   stdout (see LauncherProtocol); ends when stdin closes
+                  install-service [--origins O1,O2] [--platform systemd|launchd]
+                                                  keep the broker running as a user service (systemd user
+                                                  unit or launchd agent) for a built dashboard
                   help                            this text
                 Configuration comes from the environment and ./.env (see README.md); VOICE_JAVA picks the java that
                 runs this command and the broker, VOICE_START_TIMEOUT the seconds 'start' waits for it (default 15).

@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -31,6 +32,7 @@ public final class ConfigLoader {
     private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
     private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
+    private static final Pattern DEFAULT_PORT_ORIGIN = Pattern.compile("(http://[^/:]+):80|(https://[^/:]+):443");
     private static final Pattern ALLOWED_HOST = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\\d{1,5})?");
     private static final Set<String> RESERVED_HEADERS = Set.of("host", "origin", "cookie", "content-type",
             "content-length", "transfer-encoding", "connection");
@@ -86,7 +88,7 @@ public final class ConfigLoader {
                 runtimeDir(),
                 models,
                 templates(models.get(0)),
-                intVar("VOICE_SECRET_TTL", 600, 10, 7200, "a number of seconds from 10 to 7200"),
+                intVar("VOICE_SECRET_TTL", 600, 10, 7200, "a number of seconds"),
                 flag("VOICE_WARM_SECRET"),
                 ProxySettings.from(env),
                 limits());
@@ -189,7 +191,23 @@ public final class ConfigLoader {
         } catch (java.net.URISyntaxException e) {
             // reported below
         }
-        throw new ConfigException("bad_origin", "VOICE_ALLOWED_ORIGINS", "'" + origin + "' is not a valid origin.", fix);
+        throw new ConfigException("bad_origin", "VOICE_ALLOWED_ORIGINS", "'" + origin + "' is not a valid origin" + why(origin) + ".", fix);
+    }
+
+    /** The specific reason for the near misses people write, so the fix is the one that applies. */
+    private static String why(String origin) {
+        Matcher defaultPort = DEFAULT_PORT_ORIGIN.matcher(origin);
+        if (defaultPort.matches()) {
+            String bare = defaultPort.group(1) != null ? defaultPort.group(1) : defaultPort.group(2);
+            return ": browsers leave the default port out of Origin, so write it as " + bare;
+        }
+        if (origin.endsWith("/")) {
+            return ": browsers send no trailing slash, so write it as " + origin.replaceAll("/+$", "");
+        }
+        if (!origin.equals(origin.toLowerCase(Locale.ROOT))) {
+            return ": browsers send it in lower case, so write it as " + origin.toLowerCase(Locale.ROOT);
+        }
+        return "";
     }
 
     private Optional<Secret> configuredToken() {
@@ -275,15 +293,17 @@ public final class ConfigLoader {
     private Limits limits() {
         Limits defaults = Limits.defaults();
         int timeout = intVar("VOICE_UPSTREAM_TIMEOUT", (int) defaults.upstreamTimeout().toSeconds(), 1, 120,
-                "a number of seconds from 1 to 120");
+                "a number of seconds");
         int concurrency = intVar("VOICE_UPSTREAM_CONCURRENCY", defaults.upstreamConcurrency(), 1, 256,
-                "a number of upstream calls from 1 to 256");
+                "a number of upstream calls");
         int perMinute = intVar("VOICE_CALLS_PER_MINUTE", defaults.callsPerMinute(), 1, 1_000_000,
                 "a number of upstream calls per minute");
         return defaults.withUpstreamTimeout(Duration.ofSeconds(timeout)).withCallRates(concurrency, perMinute);
     }
 
-    private int intVar(String name, int fallback, int min, int max, String expected) {
+    /** Every number names its range and default when refused: "out of range" alone sends the user to the docs. */
+    private int intVar(String name, int fallback, int min, int max, String what) {
+        String expected = what + " from " + min + " to " + max;
         String raw = get(name, "").strip();
         if (raw.isEmpty()) {
             return fallback;
@@ -297,7 +317,8 @@ public final class ConfigLoader {
             // reported below
         }
         String code = name.equals("VOICE_PORT") ? "bad_port" : name.equals("VOICE_SECRET_TTL") ? "bad_ttl" : "bad_number";
-        throw new ConfigException(code, name, "'" + raw + "' is not " + expected + ".", "set it to " + expected + ", or unset it.");
+        throw new ConfigException(code, name, "'" + raw + "' is not " + expected + ".",
+                "set it to " + expected + ", or unset it (default " + fallback + ").");
     }
 
     private boolean flag(String name) {

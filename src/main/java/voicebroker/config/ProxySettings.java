@@ -31,15 +31,27 @@ public record ProxySettings(Optional<URI> proxy, List<String> noProxy) {
         if (raw.isBlank()) {
             return new ProxySettings(Optional.empty(), noProxy);
         }
+        String value = raw.strip();
+        boolean hasScheme = value.contains("://");
         URI uri;
         try {
-            uri = URI.create(raw.contains("://") ? raw.strip() : "http://" + raw.strip());
+            uri = URI.create(hasScheme ? value : "http://" + value);
         } catch (IllegalArgumentException e) {
             throw badProxy(raw, "it is not a URL.");
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw badProxy(raw, "the scheme '" + scheme + "' is not supported; the broker uses HTTP proxies (CONNECT).");
         }
         if (uri.getHost() == null || uri.getRawUserInfo() != null) {
             throw badProxy(raw, uri.getRawUserInfo() != null ? "proxy credentials in the URL are not supported."
                     : "it has no host.");
+        }
+        boolean bare = (uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/"))
+                && uri.getRawQuery() == null && uri.getRawFragment() == null;
+        // A word without scheme or port ("notaurl", a pasted variable name) is a mistake, not a proxy on port 80.
+        if (!bare || (!hasScheme && uri.getPort() == -1)) {
+            throw badProxy(raw, "it is neither http://host:port nor host:port.");
         }
         return new ProxySettings(Optional.of(uri), noProxy);
     }

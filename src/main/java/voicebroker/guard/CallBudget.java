@@ -26,7 +26,7 @@ public final class CallBudget {
     public Optional<Refusal> acquire() {
         long waitSeconds = takeFromBucket();
         if (waitSeconds > 0) {
-            return Optional.of(limited("More than " + perMinute + " upstream calls in a minute.", waitSeconds));
+            return Optional.of(limited("More than " + perMinute + " upstream calls in a minute (VOICE_CALLS_PER_MINUTE).", waitSeconds));
         }
         if (!inFlight.tryAcquire()) {
             return Optional.of(limited("Too many upstream calls are already in flight.", 1));
@@ -54,7 +54,11 @@ public final class CallBudget {
         return (long) Math.ceil((1 - tokens) * 60.0 / perMinute);
     }
 
+    /** The wait is in the words too: a page or a terminal shows the message, rarely the Retry-After header. */
     private static Refusal limited(String message, long retryAfterSeconds) {
-        return Refusal.of(ErrorCode.RATE_LIMITED, message).withHeader("Retry-After", Long.toString(Math.max(1, retryAfterSeconds)));
+        long seconds = Math.max(1, retryAfterSeconds);
+        return Refusal.of(ErrorCode.RATE_LIMITED, message + " Retry in " + seconds + " s.",
+                        "Wait " + seconds + " s, then retry; raise VOICE_CALLS_PER_MINUTE or VOICE_UPSTREAM_CONCURRENCY if this is normal use.")
+                .withHeader("Retry-After", Long.toString(seconds));
     }
 }

@@ -36,7 +36,10 @@ public final class TokenGuard implements Guard {
         }
         long waitSeconds = throttle.recordFailure();
         if (waitSeconds > 0) {
-            return Optional.of(Refusal.of(ErrorCode.TOO_MANY_FAILURES).withHeader("Retry-After", Long.toString(waitSeconds)));
+            // The wait in words too, as for rate_limited: a page or a terminal shows the message, not the header.
+            return Optional.of(Refusal.of(ErrorCode.TOO_MANY_FAILURES, ErrorCode.TOO_MANY_FAILURES.defaultMessage() + " Retry in " + waitSeconds + " s.",
+                    "Wait " + waitSeconds + " s, then retry with the running broker's token; the right token keeps working meanwhile.")
+                    .withHeader("Retry-After", Long.toString(waitSeconds)));
         }
         String message = presented.size() > 1 ? "More than one token was sent." : ErrorCode.BAD_TOKEN.defaultMessage();
         return Optional.of(Refusal.of(ErrorCode.BAD_TOKEN, message));

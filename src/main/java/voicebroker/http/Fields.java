@@ -27,7 +27,10 @@ final class Fields {
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (looksLikeKey(name)) {
-                throw Refusal.of(ErrorCode.KEY_FROM_BROWSER).withField("field", Redactor.printable(name, 64)).asException();
+                String shown = Redactor.printable(name, 64);
+                throw Refusal.of(ErrorCode.KEY_FROM_BROWSER, "The field '" + shown + "' looks like an API key; keys are never accepted from a request.",
+                        "Remove '" + shown + "' from the request; the key lives only in the broker's environment (OPENAI_API_KEY or .env).")
+                        .withField("field", shown).asException();
             }
             if (!allowed.contains(name)) {
                 throw Refusal.invalidField(Redactor.printable(name, 64), "The field '" + Redactor.printable(name, 64) + "' is not accepted here.",

@@ -2,6 +2,7 @@ package voicebroker.http;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,9 +13,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.guard.RequestFacts;
+import voicebroker.log.Redactor;
 
 /**
  * Reads a request body safely: the declared size is checked before a byte is read, the read itself stops at
@@ -22,6 +26,8 @@ import voicebroker.guard.RequestFacts;
  * bounded in depth and rejects duplicate fields.
  */
 final class RequestBodies {
+    /** Jackson has no exception type of its own for a repeated name; its message is the only place that says so. */
+    private static final Pattern DUPLICATE_FIELD = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -37,7 +43,11 @@ final class RequestBodies {
 
     /** The body as a JSON object; an empty body is {@code {}}. */
     static ObjectNode readJsonObject(HttpExchange exchange, RequestFacts request, int maxBytes) throws IOException {
-        byte[] bytes = readBounded(exchange.getRequestBody(), request, maxBytes);
+        return parseObject(readBounded(exchange.getRequestBody(), request, maxBytes));
+    }
+
+    /** Bytes already read as a JSON object; an empty body is {@code {}}. */
+    static ObjectNode parseObject(byte[] bytes) {
         if (bytes.length == 0) {
             return JSON.createObjectNode();
         }
@@ -45,12 +55,23 @@ final class RequestBodies {
         try {
             parsed = JSON.readTree(bytes);
         } catch (IOException e) {
-            throw Refusal.of(ErrorCode.BAD_JSON, "The request body is not valid JSON.").asException();
+            throw notJson(e).asException();
         }
         if (parsed == null || !parsed.isObject()) {
             throw Refusal.of(ErrorCode.BAD_JSON).asException();
         }
         return (ObjectNode) parsed;
+    }
+
+    /** Valid JSON with a field given twice is not "invalid JSON": say which field, so the fix is obvious. */
+    private static Refusal notJson(IOException e) {
+        Matcher duplicate = e instanceof StreamReadException read ? DUPLICATE_FIELD.matcher(String.valueOf(read.getOriginalMessage())) : null;
+        if (duplicate == null || !duplicate.matches()) {
+            return Refusal.of(ErrorCode.BAD_JSON, "The request body is not valid JSON.");
+        }
+        String field = Redactor.printable(duplicate.group(1), 64);
+        return Refusal.of(ErrorCode.BAD_JSON, "The field '" + field + "' appears twice in the body; the broker does not guess which one counts.",
+                "Send each field once, e.g. {\"voice\":\"marin\"}.").withField("field", field);
     }
 
     private static byte[] readBounded(InputStream in, RequestFacts request, int maxBytes) throws IOException {

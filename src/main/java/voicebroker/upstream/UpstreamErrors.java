@@ -48,9 +48,9 @@ final class UpstreamErrors {
         }
         if (status >= 400 && status < 500) {
             boolean modelUnavailable = isModelUnavailable(status, code, param);
-            Refusal refusal = Refusal.of(ErrorCode.UPSTREAM_REJECTED, modelUnavailable
+            Refusal refusal = Refusal.of(ErrorCode.UPSTREAM_REJECTED, (modelUnavailable
                     ? "No configured model is available to this key (HTTP " + status + ")."
-                    : "The upstream rejected the request (HTTP " + status + ").");
+                    : "The upstream rejected the request (HTTP " + status + ").") + naming(param));
             return failure(withUpstreamFields(refusal, status, code, param), modelUnavailable);
         }
         return failure(withUpstreamFields(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream failed (HTTP " + status + ")."), status, code, param), false);
@@ -75,6 +75,10 @@ final class UpstreamErrors {
             return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's TLS certificate or handshake was refused.",
                     "The certificate must be valid for the host in OPENAI_BASE_URL; the broker never disables TLS checks."), false);
         }
+        if (root instanceof ConnectException && unresolved(root)) {
+            return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's host name could not be resolved (DNS).",
+                    "Check the host in OPENAI_BASE_URL for typos, and this machine's DNS or network; behind a proxy, set HTTPS_PROXY."), false);
+        }
         if (root instanceof ConnectException) {
             return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream refused the connection."), false);
         }
@@ -86,6 +90,21 @@ final class UpstreamErrors {
                     + root.getClass().getSimpleName() + ")."), false);
         }
         return failure(Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE), false);
+    }
+
+    /** The JDK client reports an unknown host as a ConnectException around an UnresolvedAddressException. */
+    private static boolean unresolved(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The upstream's {@code param} in the words as well: a terminal prints the message, not the extra fields. */
+    private static String naming(String param) {
+        return param == null ? "" : " It named '" + Redactor.printable(param, 80) + "'.";
     }
 
     static UpstreamFailure invalidAnswer(String what) {

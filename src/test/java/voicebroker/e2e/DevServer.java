@@ -36,15 +36,20 @@ final class DevServer implements AutoCloseable {
         return Path.of(System.getProperty("voicebroker.root", ".")).toAbsolutePath().resolve("examples/dashboard");
     }
 
-    /** Starts Vite on a free port with exactly {@code env} (plus PATH and HOME) and waits until it serves. */
+    /** Starts the example dashboard's Vite on a free port with exactly {@code env} (plus PATH and HOME). */
     static DevServer start(Map<String, String> env) {
-        Path vite = dashboardDir().resolve("node_modules/.bin/vite");
+        return start(dashboardDir(), env);
+    }
+
+    /** Starts Vite in the project {@code dir} on a free port with exactly {@code env} (plus PATH and HOME) and waits until it serves. */
+    static DevServer start(Path dir, Map<String, String> env) {
+        Path vite = dir.resolve("node_modules/.bin/vite");
         if (!Files.isExecutable(vite)) {
-            throw new AssertionError("Vite is not installed; run scripts/install-test-deps (npm ci in examples/dashboard)");
+            throw new AssertionError("Vite is not installed in " + dir + "; run scripts/install-test-deps (npm ci in examples/dashboard)");
         }
         int port = BrokerProcess.freePort();
         ProcessBuilder builder = new ProcessBuilder(vite.toString(), "--port", String.valueOf(port), "--strictPort", "--host", "127.0.0.1")
-                .directory(dashboardDir().toFile()).redirectErrorStream(true);
+                .directory(dir.toFile()).redirectErrorStream(true);
         builder.environment().clear();
         builder.environment().put("PATH", System.getenv("PATH"));
         builder.environment().put("HOME", System.getenv().getOrDefault("HOME", "/tmp"));
