@@ -46,8 +46,8 @@ class MavenJavaHostIT {
             import java.util.List;
             import java.util.Optional;
             import java.util.Set;
-            import voicebroker.launcher.StartVoiceHandler;
-            import voicebroker.launcher.StartVoiceHttpHandler;
+            import voicebroker.startvoice.StartVoiceHandler;
+            import voicebroker.startvoice.StartVoiceHttpHandler;
 
             public class DashboardServer {
                 public static void main(String[] args) throws Exception {
@@ -59,7 +59,7 @@ class MavenJavaHostIT {
                     if (args.length > 1) {
                         Path tokenFile = Path.of(args[2]);
                         String url = args[1];
-                        starter = origins -> {
+                        starter = (origins, pageOrigin) -> {
                             try {
                                 return new StartVoiceHandler.Started(url, Files.readString(tokenFile).strip(), true, true);
                             } catch (IOException e) {
