@@ -31,9 +31,9 @@ final class MintCommand {
             return Command.usageError("mint", e);
         }
         boolean json = options.has("--json");
+        LaunchEnvironment environment = LaunchEnvironment.current();
+        Command.parseConfigAside(environment);
         try {
-            LaunchEnvironment environment = LaunchEnvironment.current();
-            Command.parseConfigAside(environment);
             BrokerState state = new Launcher(environment, Command::progress).inspect();
             if (!(state instanceof BrokerState.Running running)) {
                 Command.configOrWarning(environment);
@@ -53,6 +53,7 @@ final class MintCommand {
             }
             return Command.EXIT_OK;
         } catch (LaunchException e) {
+            Command.configOrWarning(environment);
             return Command.fail(e, json);
         }
     }

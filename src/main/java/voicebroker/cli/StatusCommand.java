@@ -49,6 +49,7 @@ final class StatusCommand {
             }
             return notRunning(state, files, json);
         } catch (LaunchException e) {
+            Command.configOrWarning(environment);
             return Command.fail(e, json);
         }
     }

@@ -38,6 +38,7 @@ final class StopCommand {
             }
             return Command.EXIT_OK;
         } catch (LaunchException e) {
+            Command.configOrWarning(environment);
             return Command.fail(e, false);
         }
     }
