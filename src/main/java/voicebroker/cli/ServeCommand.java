@@ -10,6 +10,7 @@ import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
 import voicebroker.config.ConfigLoader;
 import voicebroker.http.BrokerServer;
+import voicebroker.http.ColdStart;
 import voicebroker.launcher.BrokerSpawner;
 import voicebroker.launcher.RuntimeInfo;
 import voicebroker.log.Log;
@@ -32,6 +33,7 @@ final class ServeCommand {
     }
 
     static int run() {
+        ColdStart.beginInBackground();
         BrokerConfig config;
         try {
             config = ConfigLoader.fromEnvironment();
@@ -73,6 +75,7 @@ final class ServeCommand {
         }, "broker-shutdown"));
         System.out.println(READY_PREFIX + server.url() + " pid=" + pid);
         System.out.flush();
+        server.warmUpstream();
         logStartup(config, server, runtimeFile); // after the readiness line: the launcher is waiting for it
         if (logFile.isPresent()) {
             // The launcher closes its end of the stdout pipe once it has the readiness line; nothing may be

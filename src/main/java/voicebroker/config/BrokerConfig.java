@@ -7,10 +7,12 @@ import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import voicebroker.net.Origin;
 
 /**
  * The broker's whole configuration, parsed once at start-up by {@link ConfigLoader} and immutable after.
- * Nothing else in the broker reads the environment.
+ * Nothing else in the broker reads the environment. Build one with {@link #builder()}: every setting has a name
+ * and a safe default, so a caller (the loader, a test) says only what differs.
  *
  * @param apiKey          the provider key; empty means the broker runs but answers {@code no_key}
  * @param base            the single upstream the key may be sent to
@@ -49,8 +51,22 @@ public record BrokerConfig(
 
     public BrokerConfig {
         bind = List.copyOf(bind);
-        allowedOrigins = List.copyOf(allowedOrigins);
+        // Every origin is checked here, so no BrokerConfig can hold one a browser would never send.
+        allowedOrigins = allowedOrigins.stream().map(Origin::parse).map(Origin::toString).toList();
         models = List.copyOf(models);
+        if (allowedOrigins.isEmpty() || models.isEmpty() || bind.isEmpty()) {
+            throw new IllegalArgumentException("a broker needs at least one origin, model and bind address");
+        }
+    }
+
+    /** A builder with the defaults of an unconfigured broker, except the runtime directory, which has none. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The allowed origins as values, for the guards that compare request headers with them. */
+    public List<Origin> origins() {
+        return allowedOrigins.stream().map(Origin::parse).toList();
     }
 
     public boolean keyed() {
@@ -96,5 +112,123 @@ public record BrokerConfig(
     /** The bind addresses that are not loopback: empty unless the documented test switch opened the broker wider. */
     public List<String> bindBeyondLoopback() {
         return bind.stream().filter(address -> !address.isLoopbackAddress()).map(java.net.InetAddress::getHostAddress).toList();
+    }
+
+    /** Names every setting of a {@link BrokerConfig}; unset ones keep the defaults an empty environment gives. */
+    public static final class Builder {
+        private Optional<Secret> apiKey = Optional.empty();
+        private UpstreamBase base;
+        private List<InetAddress> bind = List.of(InetAddress.getLoopbackAddress());
+        private boolean bindIsDefault = true;
+        private int port = ConfigLoader.DEFAULT_PORT;
+        private List<String> allowedOrigins = List.of(ConfigLoader.DEFAULT_ORIGINS.split(","));
+        private Secret token;
+        private boolean tokenGenerated = true;
+        private Optional<String> tokenHeader = Optional.empty();
+        private Path runtimeDir;
+        private List<String> models = List.of(ConfigLoader.DEFAULT_MODELS.split(","));
+        private SessionTemplates templates;
+        private int secretTtlSeconds = ConfigLoader.DEFAULT_SECRET_TTL_SECONDS;
+        private boolean warmSecret;
+        private ProxySettings proxy = ProxySettings.none();
+        private Limits limits = Limits.defaults();
+
+        private Builder() {
+        }
+
+        public Builder apiKey(Optional<Secret> value) {
+            apiKey = value;
+            return this;
+        }
+
+        public Builder apiKey(Secret value) {
+            return apiKey(Optional.of(value));
+        }
+
+        public Builder base(UpstreamBase value) {
+            base = value;
+            return this;
+        }
+
+        /** The addresses to listen on; {@code isDefault} says they were not configured (a missing IPv6 stack is then fine). */
+        public Builder bind(List<InetAddress> value, boolean isDefault) {
+            bind = value;
+            bindIsDefault = isDefault;
+            return this;
+        }
+
+        public Builder port(int value) {
+            port = value;
+            return this;
+        }
+
+        public Builder allowedOrigins(List<String> value) {
+            allowedOrigins = value;
+            return this;
+        }
+
+        /** A token chosen by the user (part of the dashboard's contract), as opposed to one generated per start. */
+        public Builder configuredToken(Secret value) {
+            token = value;
+            tokenGenerated = false;
+            return this;
+        }
+
+        /** A token made for this process, which the broker publishes in its runtime file. */
+        public Builder generatedToken(Secret value) {
+            token = value;
+            tokenGenerated = true;
+            return this;
+        }
+
+        public Builder tokenHeader(Optional<String> value) {
+            tokenHeader = value;
+            return this;
+        }
+
+        public Builder runtimeDir(Path value) {
+            runtimeDir = value;
+            return this;
+        }
+
+        public Builder models(List<String> value) {
+            models = value;
+            return this;
+        }
+
+        public Builder templates(SessionTemplates value) {
+            templates = value;
+            return this;
+        }
+
+        public Builder secretTtlSeconds(int value) {
+            secretTtlSeconds = value;
+            return this;
+        }
+
+        public Builder warmSecret(boolean value) {
+            warmSecret = value;
+            return this;
+        }
+
+        public Builder proxy(ProxySettings value) {
+            proxy = value;
+            return this;
+        }
+
+        public Builder limits(Limits value) {
+            limits = value;
+            return this;
+        }
+
+        public BrokerConfig build() {
+            if (runtimeDir == null) {
+                throw new IllegalStateException("a BrokerConfig needs a runtime directory: it is where the token is published");
+            }
+            return new BrokerConfig(apiKey, base != null ? base : UpstreamBase.parse(UpstreamBase.DEFAULT, java.util.Set.of()),
+                    bind, bindIsDefault, port, allowedOrigins, token != null ? token : ConfigLoader.generateToken(), tokenGenerated,
+                    tokenHeader, runtimeDir, models, templates != null ? templates : SessionTemplates.builtIn(), secretTtlSeconds,
+                    warmSecret, proxy, limits);
+        }
     }
 }

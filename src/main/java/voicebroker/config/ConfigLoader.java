@@ -3,14 +3,11 @@ package voicebroker.config;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,8 +15,9 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import voicebroker.net.IpLiteral;
+import voicebroker.net.Origin;
 
 /**
  * Turns the environment (and a {@code .env} file; the real environment wins) into a {@link BrokerConfig}.
@@ -29,18 +27,17 @@ public final class ConfigLoader {
     public static final String DEFAULT_ORIGINS = "http://localhost:5173,http://127.0.0.1:5173";
     public static final String DEFAULT_MODELS = "gpt-realtime,gpt-realtime-2";
     public static final int DEFAULT_PORT = 8099;
-    private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+    public static final int DEFAULT_SECRET_TTL_SECONDS = 600;
     private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
     private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
-    private static final Pattern DEFAULT_PORT_ORIGIN = Pattern.compile("(http://[^/:]+):80|(https://[^/:]+):443");
     private static final Pattern ALLOWED_HOST = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\\d{1,5})?");
     private static final Set<String> RESERVED_HEADERS = Set.of("host", "origin", "cookie", "content-type",
             "content-length", "transfer-encoding", "connection");
 
-    private final Map<String, String> env;
+    private final Env env;
 
-    private ConfigLoader(Map<String, String> env) {
-        this.env = env;
+    private ConfigLoader(Map<String, String> variables) {
+        this.env = new Env(variables);
     }
 
     /** Loads from the process environment and {@code .env} in the working directory. */
@@ -66,36 +63,33 @@ public final class ConfigLoader {
     }
 
     private int port() {
-        return intVar("VOICE_PORT", DEFAULT_PORT, 1, 65535, "a TCP port such as 8099");
+        return env.integer("VOICE_PORT", DEFAULT_PORT, 1, 65535, "bad_port", "a TCP port");
     }
 
     private BrokerConfig build() {
         List<String> models = models();
-        boolean bindIsDefault = blank("VOICE_BIND");
-        int port = port();
-        Optional<String> tokenHeader = tokenHeader();
-        Optional<Secret> configuredToken = configuredToken();
-        return new BrokerConfig(
-                apiKey(),
-                UpstreamBase.parse(get("OPENAI_BASE_URL", UpstreamBase.DEFAULT), allowedBaseHosts()),
-                bind(bindIsDefault),
-                bindIsDefault,
-                port,
-                origins(),
-                configuredToken.orElseGet(ConfigLoader::generateToken),
-                configuredToken.isEmpty(),
-                tokenHeader,
-                runtimeDir(),
-                models,
-                templates(models.get(0)),
-                intVar("VOICE_SECRET_TTL", 600, 10, 7200, "a number of seconds"),
-                flag("VOICE_WARM_SECRET"),
-                ProxySettings.from(env),
-                limits());
+        boolean bindIsDefault = !env.isSet("VOICE_BIND");
+        BrokerConfig.Builder config = BrokerConfig.builder()
+                .apiKey(apiKey())
+                .base(UpstreamBase.parse(env.text("OPENAI_BASE_URL", UpstreamBase.DEFAULT), allowedBaseHosts()))
+                .bind(bind(bindIsDefault), bindIsDefault)
+                .port(port())
+                .allowedOrigins(origins())
+                .tokenHeader(tokenHeader())
+                .runtimeDir(runtimeDir())
+                .models(models)
+                .templates(templates(models.get(0)))
+                .secretTtlSeconds(env.integer("VOICE_SECRET_TTL", DEFAULT_SECRET_TTL_SECONDS, 10, 7200, "bad_ttl",
+                        "a number of seconds"))
+                .warmSecret(env.flag("VOICE_WARM_SECRET"))
+                .proxy(ProxySettings.from(env.variables()))
+                .limits(limits());
+        configuredToken().ifPresentOrElse(config::configuredToken, () -> config.generatedToken(generateToken()));
+        return config.build();
     }
 
     private Optional<Secret> apiKey() {
-        String key = get("OPENAI_API_KEY", "").strip();
+        String key = env.text("OPENAI_API_KEY");
         if (key.isEmpty()) {
             return Optional.empty();
         }
@@ -108,7 +102,7 @@ public final class ConfigLoader {
 
     private Set<String> allowedBaseHosts() {
         Set<String> hosts = new LinkedHashSet<>();
-        for (String entry : list("VOICE_ALLOWED_BASE_HOSTS", "")) {
+        for (String entry : env.list("VOICE_ALLOWED_BASE_HOSTS", "")) {
             String host = entry.toLowerCase(Locale.ROOT);
             if (!ALLOWED_HOST.matcher(host).matches()) {
                 throw new ConfigException("base_not_allowed", "VOICE_ALLOWED_BASE_HOSTS",
@@ -121,10 +115,11 @@ public final class ConfigLoader {
     }
 
     private List<InetAddress> bind(boolean isDefault) {
-        boolean unsafe = flag("VOICE_UNSAFE_TEST_BIND");
+        boolean unsafe = env.flag("VOICE_UNSAFE_TEST_BIND");
         List<InetAddress> addresses = new ArrayList<>();
-        for (String literal : list("VOICE_BIND", "127.0.0.1,::1")) {
-            InetAddress address = ipLiteral(literal);
+        for (String literal : env.list("VOICE_BIND", "127.0.0.1,::1")) {
+            InetAddress address = IpLiteral.parse(literal).orElseThrow(() -> new ConfigException("bind_not_loopback", "VOICE_BIND",
+                    "'" + literal + "' is not an IP literal.", "use IP literals such as 127.0.0.1 or ::1, never host names."));
             if (!address.isLoopbackAddress() && !unsafe) {
                 throw new ConfigException("bind_not_loopback", "VOICE_BIND",
                         "'" + literal + "' is not a loopback address; the broker only listens on this machine.",
@@ -138,20 +133,6 @@ public final class ConfigLoader {
         return addresses;
     }
 
-    private static InetAddress ipLiteral(String literal) {
-        String bare = literal.startsWith("[") && literal.endsWith("]") ? literal.substring(1, literal.length() - 1) : literal;
-        boolean looksLiteral = IPV4.matcher(bare).matches() || (bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+"));
-        try {
-            if (looksLiteral) {
-                return InetAddress.getByName(bare); // a literal: no name lookup happens
-            }
-        } catch (UnknownHostException e) {
-            // fall through to the error below
-        }
-        throw new ConfigException("bind_not_loopback", "VOICE_BIND", "'" + literal + "' is not an IP literal.",
-                "use IP literals such as 127.0.0.1 or ::1, never host names.");
-    }
-
     private static boolean ipv6Available() {
         try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
             probe.bind(new java.net.InetSocketAddress(InetAddress.getByName("::1"), 0));
@@ -163,7 +144,7 @@ public final class ConfigLoader {
 
     private List<String> origins() {
         List<String> origins = new ArrayList<>();
-        for (String origin : list("VOICE_ALLOWED_ORIGINS", DEFAULT_ORIGINS)) {
+        for (String origin : env.list("VOICE_ALLOWED_ORIGINS", DEFAULT_ORIGINS)) {
             origins.add(checkOrigin(origin));
         }
         if (origins.isEmpty()) {
@@ -174,45 +155,19 @@ public final class ConfigLoader {
     }
 
     /** An origin must be written exactly as a browser sends it, or the exact comparison could never match. */
-    static String checkOrigin(String origin) {
-        String fix = "write each origin exactly as the browser sends it: scheme://host[:port], lower case, "
-                + "no path or trailing slash, e.g. http://localhost:5173.";
+    private static String checkOrigin(String origin) {
         try {
-            URI uri = new URI(origin);
-            String scheme = uri.getScheme();
-            boolean plain = uri.getHost() != null && uri.getRawUserInfo() == null && uri.getRawQuery() == null
-                    && uri.getRawFragment() == null && (uri.getRawPath() == null || uri.getRawPath().isEmpty());
-            boolean defaultPort = ("http".equals(scheme) && uri.getPort() == 80) || ("https".equals(scheme) && uri.getPort() == 443);
-            String canonical = scheme + "://" + (uri.getHost() == null ? "" : uri.getHost().toLowerCase(Locale.ROOT))
-                    + (uri.getPort() == -1 || defaultPort ? "" : ":" + uri.getPort());
-            if (plain && ("http".equals(scheme) || "https".equals(scheme)) && canonical.equals(origin)) {
-                return origin;
-            }
-        } catch (java.net.URISyntaxException e) {
-            // reported below
+            return Origin.parse(origin).toString();
+        } catch (Origin.Invalid e) {
+            throw new ConfigException("bad_origin", "VOICE_ALLOWED_ORIGINS", "'" + origin + "' is not a valid origin: " + e.reason() + ".",
+                    "write each origin exactly as the browser sends it: scheme://host[:port], lower case, "
+                            + "no path or trailing slash, e.g. http://localhost:5173.");
         }
-        throw new ConfigException("bad_origin", "VOICE_ALLOWED_ORIGINS", "'" + origin + "' is not a valid origin" + why(origin) + ".", fix);
-    }
-
-    /** The specific reason for the near misses people write, so the fix is the one that applies. */
-    private static String why(String origin) {
-        Matcher defaultPort = DEFAULT_PORT_ORIGIN.matcher(origin);
-        if (defaultPort.matches()) {
-            String bare = defaultPort.group(1) != null ? defaultPort.group(1) : defaultPort.group(2);
-            return ": browsers leave the default port out of Origin, so write it as " + bare;
-        }
-        if (origin.endsWith("/")) {
-            return ": browsers send no trailing slash, so write it as " + origin.replaceAll("/+$", "");
-        }
-        if (!origin.equals(origin.toLowerCase(Locale.ROOT))) {
-            return ": browsers send it in lower case, so write it as " + origin.toLowerCase(Locale.ROOT);
-        }
-        return "";
     }
 
     private Optional<Secret> configuredToken() {
-        String inline = get("VOICE_BROKER_TOKEN", "").strip();
-        String file = get("VOICE_BROKER_TOKEN_FILE", "").strip();
+        String inline = env.text("VOICE_BROKER_TOKEN");
+        String file = env.text("VOICE_BROKER_TOKEN_FILE");
         if (!inline.isEmpty() && !file.isEmpty()) {
             throw new ConfigException("bad_token_config", "VOICE_BROKER_TOKEN", "both VOICE_BROKER_TOKEN and VOICE_BROKER_TOKEN_FILE are set.",
                     "set only one of them.");
@@ -242,14 +197,14 @@ public final class ConfigLoader {
     }
 
     /** 256 random bits, URL-safe. */
-    private static Secret generateToken() {
+    static Secret generateToken() {
         byte[] bytes = new byte[32];
         new SecureRandom().nextBytes(bytes);
         return Secret.of(Base64.getUrlEncoder().withoutPadding().encodeToString(bytes));
     }
 
     private Optional<String> tokenHeader() {
-        String name = get("VOICE_TOKEN_HEADER", "").strip();
+        String name = env.text("VOICE_TOKEN_HEADER");
         if (name.isEmpty()) {
             return Optional.empty();
         }
@@ -262,17 +217,17 @@ public final class ConfigLoader {
     }
 
     private Path runtimeDir() {
-        String dir = get("VOICE_RUNTIME_DIR", "").strip();
+        String dir = env.text("VOICE_RUNTIME_DIR");
         if (!dir.isEmpty()) {
             return Path.of(dir).toAbsolutePath();
         }
-        String state = get("XDG_STATE_HOME", "").strip();
-        Path base = state.isEmpty() ? Path.of(get("HOME", System.getProperty("user.home")), ".local", "state") : Path.of(state);
+        String state = env.text("XDG_STATE_HOME");
+        Path base = state.isEmpty() ? Path.of(env.text("HOME", System.getProperty("user.home")), ".local", "state") : Path.of(state);
         return base.resolve("voice-broker").toAbsolutePath();
     }
 
     private List<String> models() {
-        List<String> models = list("VOICE_MODELS", DEFAULT_MODELS);
+        List<String> models = env.list("VOICE_MODELS", DEFAULT_MODELS);
         for (String model : models) {
             if (!MODEL.matcher(model).matches()) {
                 throw new ConfigException("bad_models", "VOICE_MODELS", "'" + model + "' is not a model name.",
@@ -286,58 +241,17 @@ public final class ConfigLoader {
     }
 
     private SessionTemplates templates(String firstModel) {
-        String file = get("VOICE_SESSION_TEMPLATES", "").strip();
+        String file = env.text("VOICE_SESSION_TEMPLATES");
         return file.isEmpty() ? SessionTemplates.builtIn() : SessionTemplates.load(Path.of(file), firstModel);
     }
 
     private Limits limits() {
         Limits defaults = Limits.defaults();
-        int timeout = intVar("VOICE_UPSTREAM_TIMEOUT", (int) defaults.upstreamTimeout().toSeconds(), 1, 120,
-                "a number of seconds");
-        int concurrency = intVar("VOICE_UPSTREAM_CONCURRENCY", defaults.upstreamConcurrency(), 1, 256,
+        Duration timeout = env.seconds("VOICE_UPSTREAM_TIMEOUT", defaults.upstreamTimeout(), 1, 120, "bad_number");
+        int concurrency = env.integer("VOICE_UPSTREAM_CONCURRENCY", defaults.upstreamConcurrency(), 1, 256, "bad_number",
                 "a number of upstream calls");
-        int perMinute = intVar("VOICE_CALLS_PER_MINUTE", defaults.callsPerMinute(), 1, 1_000_000,
+        int perMinute = env.integer("VOICE_CALLS_PER_MINUTE", defaults.callsPerMinute(), 1, 1_000_000, "bad_number",
                 "a number of upstream calls per minute");
-        return defaults.withUpstreamTimeout(Duration.ofSeconds(timeout)).withCallRates(concurrency, perMinute);
-    }
-
-    /** Every number names its range and default when refused: "out of range" alone sends the user to the docs. */
-    private int intVar(String name, int fallback, int min, int max, String what) {
-        String expected = what + " from " + min + " to " + max;
-        String raw = get(name, "").strip();
-        if (raw.isEmpty()) {
-            return fallback;
-        }
-        try {
-            int value = Integer.parseInt(raw);
-            if (value >= min && value <= max) {
-                return value;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        String code = name.equals("VOICE_PORT") ? "bad_port" : name.equals("VOICE_SECRET_TTL") ? "bad_ttl" : "bad_number";
-        throw new ConfigException(code, name, "'" + raw + "' is not " + expected + ".",
-                "set it to " + expected + ", or unset it (default " + fallback + ").");
-    }
-
-    private boolean flag(String name) {
-        String raw = get(name, "").strip().toLowerCase(Locale.ROOT);
-        return raw.equals("1") || raw.equals("true") || raw.equals("yes");
-    }
-
-    private List<String> list(String name, String fallback) {
-        String raw = get(name, "");
-        String value = raw.isBlank() ? fallback : raw;
-        return Arrays.stream(value.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-    }
-
-    private boolean blank(String name) {
-        return get(name, "").isBlank();
-    }
-
-    private String get(String name, String fallback) {
-        String value = env.get(name);
-        return value == null ? fallback : value;
+        return defaults.withUpstreamTimeout(timeout).withCallRates(concurrency, perMinute);
     }
 }

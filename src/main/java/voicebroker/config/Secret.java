@@ -11,6 +11,8 @@ import voicebroker.log.Redactor;
  */
 public final class Secret {
     private final String value;
+    /** The packed pieces for the last piece length asked, made on first use. */
+    private volatile Pieces pieces;
 
     private Secret(String value) {
         this.value = value;
@@ -48,12 +50,96 @@ public final class Secret {
         if (text.contains(value)) {
             return true;
         }
+        Pieces packed = pieces;
+        if (packed == null || packed.length != pieceLength) {
+            packed = Pieces.of(value, pieceLength);
+            pieces = packed;
+        }
+        if (packed != null) {
+            return packed.foundIn(text);
+        }
         for (int start = 0; start + pieceLength <= value.length(); start++) {
             if (text.contains(value.substring(start, start + pieceLength))) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Every piece of an ASCII secret, up to 8 characters each, packed into a {@code long} and kept in a small
+     * open-addressing table: one pass over the text with one table probe per position, instead of one search
+     * through the text per piece. It runs on every mint (the body and the answer are both checked), so it must
+     * cost microseconds.
+     */
+    private static final class Pieces {
+        final int length;
+        private final long[] table; // 0 marks an empty slot: a packed piece of printable characters is never 0
+        private final int shift;
+
+        private Pieces(int length, long[] table, int shift) {
+            this.length = length;
+            this.table = table;
+            this.shift = shift;
+        }
+
+        /** Null when the secret is not ASCII or the pieces do not fit in a long: the plain search handles those. */
+        static Pieces of(String value, int length) {
+            if (length < 1 || length > Long.BYTES || length > value.length() || !value.chars().allMatch(c -> c > 0 && c < 0x80)) {
+                return null;
+            }
+            int count = value.length() - length + 1;
+            int bits = 32 - Integer.numberOfLeadingZeros(count * 4 - 1); // at most a quarter full: misses end at once
+            long[] table = new long[1 << bits];
+            Pieces pieces = new Pieces(length, table, 64 - bits);
+            for (int start = 0; start < count; start++) {
+                long packed = 0;
+                for (int i = start; i < start + length; i++) {
+                    packed = (packed << 8) | value.charAt(i);
+                }
+                pieces.add(packed);
+            }
+            return pieces;
+        }
+
+        private int slot(long packed) {
+            return (int) ((packed * 0x9E3779B97F4A7C15L) >>> shift);
+        }
+
+        private void add(long packed) {
+            int i = slot(packed);
+            while (table[i] != 0 && table[i] != packed) {
+                i = (i + 1) & (table.length - 1);
+            }
+            table[i] = packed;
+        }
+
+        private boolean contains(long packed) {
+            for (int i = slot(packed); table[i] != 0; i = (i + 1) & (table.length - 1)) {
+                if (table[i] == packed) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        boolean foundIn(String text) {
+            long mask = length == Long.BYTES ? -1L : (1L << (8 * length)) - 1;
+            long window = 0;
+            int run = 0; // ASCII characters in a row ending here: a piece can only end after `length` of them
+            for (int i = 0, n = text.length(); i < n; i++) {
+                char c = text.charAt(i);
+                if (c == 0 || c >= 0x80) {
+                    run = 0;
+                    continue;
+                }
+                window = ((window << 8) | c) & mask;
+                if (++run >= length && contains(window)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** True when the secret starts with this public prefix (such as {@code sk-}); for telling a key from a typo. */

@@ -91,7 +91,7 @@ public final class SessionTemplates {
         return (ObjectNode) template;
     }
 
-    /** The old sidecar's default voice, used when neither the page nor the template names one. */
+    /** The voice used when neither the page nor the template names one (the one dashboards were written against). */
     public static final String DEFAULT_VOICE = "marin";
 
     /**

@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * The one upstream the key may ever be sent to, parsed and checked once at start-up (threat model rule 7).
  * Accepts both spellings of {@code OPENAI_BASE_URL}: the root ({@code https://api.openai.com}) and the SDK
- * form ({@code https://api.openai.com/v1}); {@link #root()} is the old sidecar's {@code base} (no {@code /v1}),
+ * form ({@code https://api.openai.com/v1}); {@link #root()} is the {@code base} pages receive (no {@code /v1}),
  * {@link #api()} is where the endpoints live.
  */
 public record UpstreamBase(URI root, URI api) {
@@ -136,7 +136,7 @@ public record UpstreamBase(URI root, URI api) {
         return ws + "/realtime?model=" + java.net.URLEncoder.encode(model, java.nio.charset.StandardCharsets.UTF_8);
     }
 
-    /** The old sidecar's {@code base}: the root without {@code /v1}. */
+    /** The {@code base} field of health and mint answers: the root without {@code /v1}. */
     public String rootString() {
         return root.toString();
     }

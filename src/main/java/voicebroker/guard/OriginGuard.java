@@ -6,18 +6,33 @@ import java.util.Set;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Redactor;
+import voicebroker.net.Origin;
 
 /**
  * Rule 3: the whole {@code Origin} string must equal a configured origin, never "any localhost port", never
- * {@code null}. A request without {@code Origin} (curl, scripts) passes here and meets the token gate instead,
+ * {@code null}. The configured origins are {@link Origin} values, so each is already in the one spelling a browser
+ * sends, and comparing whole strings is exact. A request without {@code Origin} (curl, scripts) passes here and meets the token gate instead,
  * unless its fetch metadata says a browser sent it cross-site. CORS headers are not access control: this
  * refusal happens in our code, before any route runs.
  */
 public final class OriginGuard implements Guard {
     private final Set<String> allowed;
+    private final String target;
+    private final String hint;
 
-    public OriginGuard(List<String> allowedOrigins) {
-        this.allowed = Set.copyOf(allowedOrigins);
+    /** The broker's own guard: refusals say "call the broker" and point at VOICE_ALLOWED_ORIGINS. */
+    public OriginGuard(List<Origin> allowedOrigins) {
+        this(allowedOrigins, "the broker", ErrorCode.FORBIDDEN_ORIGIN.defaultHint());
+    }
+
+    /**
+     * The same rule guarding something else: {@code target} names it in refusals ("... is not allowed to call
+     * {@code target}"), and {@code hint} says how to fix it there.
+     */
+    public OriginGuard(List<Origin> allowedOrigins, String target, String hint) {
+        this.allowed = allowedOrigins.stream().map(Origin::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        this.target = target;
+        this.hint = hint;
     }
 
     @Override
@@ -33,7 +48,7 @@ public final class OriginGuard implements Guard {
         if (allowed.contains(origin)) {
             return Optional.empty();
         }
-        return refuse("The origin '" + Redactor.printable(origin, 100) + "' is not allowed to call the broker.");
+        return refuse("The origin '" + Redactor.printable(origin, 100) + "' is not allowed to call " + target + ".");
     }
 
     /** True when the browser said this origin and it is on the list: only then do CORS headers go out. */
@@ -42,7 +57,7 @@ public final class OriginGuard implements Guard {
     }
 
     /** A browser that sent no Origin still says where the request came from in Sec-Fetch-Site. */
-    private static Optional<Refusal> checkFetchMetadata(RequestFacts request) {
+    private Optional<Refusal> checkFetchMetadata(RequestFacts request) {
         Optional<String> site = request.single("sec-fetch-site");
         if (site.isEmpty() || site.get().equals("same-origin") || site.get().equals("none")) {
             return Optional.empty();
@@ -50,7 +65,7 @@ public final class OriginGuard implements Guard {
         return refuse("A " + Redactor.printable(site.get(), 100) + " browser request without an allowed Origin was refused.");
     }
 
-    private static Optional<Refusal> refuse(String message) {
-        return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, message));
+    private Optional<Refusal> refuse(String message) {
+        return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, message, hint));
     }
 }

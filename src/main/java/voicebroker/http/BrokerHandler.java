@@ -1,259 +1,96 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import voicebroker.config.BrokerConfig;
+import voicebroker.config.Limits;
 import voicebroker.config.Secret;
-import voicebroker.error.ErrorCode;
-import voicebroker.error.Refusal;
 import voicebroker.guard.CallBudget;
 import voicebroker.guard.FailureThrottle;
-import voicebroker.guard.Guard;
-import voicebroker.guard.GuardChain;
 import voicebroker.guard.HostGuard;
 import voicebroker.guard.JsonContentTypeGuard;
 import voicebroker.guard.LoopbackPeerGuard;
 import voicebroker.guard.OriginGuard;
-import voicebroker.guard.RequestFacts;
 import voicebroker.guard.SameUserGuard;
 import voicebroker.guard.TokenGuard;
 import voicebroker.leak.SecretScrub;
-import voicebroker.leak.SecretStreamScan;
-import voicebroker.log.Log;
-import voicebroker.log.Redactor;
+import voicebroker.mint.Minter;
+import voicebroker.pipeline.AccessLog;
+import voicebroker.pipeline.Chain;
+import voicebroker.pipeline.Exchange;
+import voicebroker.pipeline.HeaderSize;
+import voicebroker.pipeline.Pipeline;
+import voicebroker.pipeline.Reply;
+import voicebroker.pipeline.SafeHeaders;
+import voicebroker.pipeline.SameUser;
+import voicebroker.pipeline.Step;
+import voicebroker.upstream.OpenAiClient;
 
 /**
- * The request pipeline, in the order DESIGN.md describes: header size, peer, Host, Origin, route, preflight,
- * method, then for routes that spend the key: token, JSON content type, the caller's OS user, key present, body,
- * call budget (health and preflights check the caller's OS user last). Every
- * answer, refusal or not, goes out through {@link #send} with the same safe headers.
+ * Every request to the broker, in order. The first step that answers wins and nothing after it runs; steps
+ * nearer the top see every answer on its way out. Checks that need nothing but the connection come first (cheap,
+ * and they stop the most hostile callers before they learn anything, not even a 404); the token comes after
+ * Origin so a foreign page gets {@code forbidden_origin} with a useful hint; the caller's OS user, which costs a
+ * read of the kernel's socket table, comes after every cheap check so refusals stay cheap; the body is read only
+ * for callers who proved they hold the token. DESIGN.md walks through the same list.
  */
-final class BrokerHandler implements HttpHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final BrokerConfig config;
-    private final Guard transport;
-    private final SameUserGuard sameUser;
-    private final OriginGuard origins;
-    private final Guard keySpending;
-    private final Map<String, Route> routes;
-    private final Cors cors;
-    private final CallBudget budget;
-    /** No answer may carry the key or the token out; see {@link SecretScrub} for why this is not an oracle. */
-    private final SecretScrub scrub;
+final class BrokerHandler implements Chain {
+    private final Pipeline pipeline;
 
-    BrokerHandler(BrokerConfig config, List<Route> routes, CallBudget budget) {
-        this.config = config;
-        this.transport = GuardChain.of(new LoopbackPeerGuard(), HostGuard.forLoopbackPort(config.port()));
-        this.sameUser = SameUserGuard.forThisProcess();
-        this.origins = new OriginGuard(config.allowedOrigins());
-        this.keySpending = GuardChain.of(
-                new TokenGuard(config.token(), config.tokenHeader(),
-                        new FailureThrottle(config.limits().tokenFailuresAllowed(), config.limits().tokenFailureWindow())),
-                new JsonContentTypeGuard());
-        this.routes = routes.stream().collect(Collectors.toUnmodifiableMap(Route::path, Function.identity()));
-        this.cors = new Cors(config.tokenHeader());
-        this.budget = budget;
-        List<Secret> known = new java.util.ArrayList<>(List.of(config.token()));
-        config.apiKey().ifPresent(known::add);
-        this.scrub = new SecretScrub(known);
+    BrokerHandler(BrokerConfig config, List<Route> routes, CallBudget budget, SameUserGuard sameUser) {
+        Limits limits = config.limits();
+        SecretScrub secrets = new SecretScrub(secretsOf(config));
+        Cors cors = new Cors(new OriginGuard(config.origins()), config.tokenHeader());
+        RouteTable table = new RouteTable(routes);
+        this.pipeline = new Pipeline(List.of(
+                new AccessLog(),                                        // one line per request: method, path, status
+                new SafeHeaders(),                                      // no-store, nosniff, Vary, no referrer, CORP
+                new RefusalScrub(secrets),                              // rule 6: no refusal carries the token or key
+                new HeaderSize(limits.maxHeaderBytes()),                // rule 8: headers_too_large
+                Step.guard(new LoopbackPeerGuard()),                    // rule 1: non_loopback
+                Step.guard(HostGuard.forLoopbackPort(config.port())),   // rule 2: bad_host (DNS rebinding)
+                cors.originCheck(),                                     // rule 3: forbidden_origin; CORS for allowed ones
+                table.lookup(),                                         // not_found
+                table.methodCheck(),                                    // method_not_allowed
+                table.whereKeyIsSpent(Step.guard(tokenGuard(config))),  // rule 5: missing_token, bad_token
+                table.whereKeyIsSpent(Step.guard(new JsonContentTypeGuard())), // rule 4: unsupported_media_type
+                new SameUser(sameUser),                                 // foreign_user: costly, so after every cheap check
+                cors.preflight(),                                       // OPTIONS answered for the route
+                table.answerFreeRoutes(),                               // health: spends nothing, answered here
+                new JsonBody(limits.maxBodyBytes()),                    // body_too_large, bad_json, invalid_request
+                new BodySecrets(secrets),                               // rule 6: no secret travels upstream
+                new KeyPresent(config.keyed()),                         // no_key
+                new BudgetStep(budget),                                 // rate_limited
+                new AnswerScrub(secrets),                               // rule 6: no answer or audio carries a secret
+                table.call()));                                         // the route
+    }
+
+    /**
+     * The broker's pipeline over its four routes, calling {@code upstream} when the broker has a key. One call
+     * budget covers every upstream call: a page's mints and speech, and the warm secret's refills.
+     */
+    static BrokerHandler create(BrokerConfig config, Optional<OpenAiClient> upstream, SameUserGuard sameUser) {
+        CallBudget budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
+        Optional<Minter> minter = upstream.map(client -> new Minter(client, config, budget));
+        return new BrokerHandler(config, new BrokerRoutes(config, upstream, minter).all(), budget, sameUser);
+    }
+
+    private static List<Secret> secretsOf(BrokerConfig config) {
+        List<Secret> secrets = new ArrayList<>(List.of(config.token()));
+        config.apiKey().ifPresent(secrets::add);
+        return secrets;
+    }
+
+    private static TokenGuard tokenGuard(BrokerConfig config) {
+        Limits limits = config.limits();
+        return new TokenGuard(config.token(), config.tokenHeader(),
+                new FailureThrottle(limits.tokenFailuresAllowed(), limits.tokenFailureWindow()));
     }
 
     @Override
-    public void handle(HttpExchange exchange) throws IOException {
-        long start = System.nanoTime();
-        RequestFacts request = facts(exchange);
-        Map<String, String> corsHeaders = new LinkedHashMap<>();
-        List<String> requestValues = new ArrayList<>();
-        int status;
-        try {
-            status = send(exchange, answerOrRefusal(exchange, request, corsHeaders, requestValues), corsHeaders, requestValues);
-        } catch (RuntimeException e) {
-            Log.error("unexpected failure on " + request.method() + " " + safePath(request) + ": " + e);
-            status = send(exchange, Reply.refused(Refusal.of(ErrorCode.INTERNAL)), corsHeaders, requestValues);
-        } finally {
-            exchange.close();
-        }
-        Log.info(request.method() + " " + safePath(request) + " " + status + " " + (System.nanoTime() - start) / 1_000_000 + "ms");
-    }
-
-    private Reply answerOrRefusal(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders,
-                                  List<String> requestValues) throws IOException {
-        try {
-            return answer(exchange, request, corsHeaders, requestValues);
-        } catch (Refusal.Exception e) {
-            return Reply.refused(e.refusal());
-        }
-    }
-
-    private Reply answer(HttpExchange exchange, RequestFacts request, Map<String, String> corsHeaders,
-                         List<String> requestValues) throws IOException {
-        if (request.headerBytes() > config.limits().maxHeaderBytes()) {
-            return Reply.refused(Refusal.of(ErrorCode.HEADERS_TOO_LARGE));
-        }
-        Optional<Refusal> refused = transport.check(request).or(() -> origins.check(request));
-        if (refused.isPresent()) {
-            return Reply.refused(refused.get());
-        }
-        request.single("origin").filter(origins::allows).ifPresent(origin -> corsHeaders.putAll(cors.forResponse(origin)));
-        Route route = routes.get(request.path());
-        if (route == null) {
-            return Reply.refused(Refusal.of(ErrorCode.NOT_FOUND));
-        }
-        if (request.method().equals("OPTIONS")) {
-            return sameUser(exchange).map(Reply::refused).orElseGet(() -> preflight(request, route));
-        }
-        if (!route.methods().contains(request.method())) {
-            return Reply.refused(Refusal.of(ErrorCode.METHOD_NOT_ALLOWED, request.method() + " is not allowed on " + route.path() + ".",
-                    "Use " + String.join(" or ", route.methods().stream().sorted().toList()) + ".").withHeader("Allow", String.join(", ", route.methods())));
-        }
-        if (route.spendsKey()) {
-            return spendKey(exchange, request, route, requestValues);
-        }
-        return sameUser(exchange).map(Reply::refused).orElseGet(() -> route.handler().handle(JSON.createObjectNode()));
-    }
-
-    private Reply preflight(RequestFacts request, Route route) {
-        Optional<String> origin = request.single("origin").filter(origins::allows);
-        if (origin.isEmpty()) {
-            return Reply.refused(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, "A preflight must come from an allowed origin."));
-        }
-        return cors.preflight(request, route, origin.get());
-    }
-
-    /** {@code requestValues} receives the body's string values, which the answer scrub must not react to. */
-    private Reply spendKey(HttpExchange exchange, RequestFacts request, Route route, List<String> requestValues) throws IOException {
-        Optional<Refusal> refused = keySpending.check(request).or(() -> sameUser(exchange));
-        if (refused.isPresent()) {
-            return Reply.refused(refused.get());
-        }
-        ObjectNode body = RequestBodies.readJsonObject(exchange, request, config.limits().maxBodyBytes());
-        body.forEach(value -> {
-            if (value.isTextual()) {
-                requestValues.add(value.asText());
-            }
-        });
-        Fields.allowOnly(body, route.fields());
-        if (requestValues.stream().anyMatch(scrub::carriesWhole)) {
-            // The token pasted as a voice would travel to the upstream. Only a whole secret counts: a check that
-            // answered differently for a piece would let a caller read the key a character at a time.
-            return Reply.refused(Refusal.of(ErrorCode.INVALID_REQUEST, "A field carries this broker's token or key.",
-                    "Secrets never go in a request body: send the token only as 'Authorization: Bearer <token>'."));
-        }
-        if (!config.keyed()) {
-            return Reply.refused(Refusal.of(ErrorCode.NO_KEY));
-        }
-        Optional<Refusal> limited = budget.acquire();
-        if (limited.isPresent()) {
-            return Reply.refused(limited.get());
-        }
-        try {
-            return route.handler().handle(body);
-        } finally {
-            budget.release();
-        }
-    }
-
-    /**
-     * The caller's OS user, checked on every request that passed everything else cheap, so refusals stay
-     * cheap: reading the kernel's socket table walks its whole connection hash (about 1-2 ms measured).
-     */
-    private Optional<Refusal> sameUser(HttpExchange exchange) {
-        return sameUser.check(exchange.getRemoteAddress(), exchange.getLocalAddress());
-    }
-
-    /** Writes the reply with the headers every answer carries; answers the status sent. */
-    private int send(HttpExchange exchange, Reply reply, Map<String, String> corsHeaders, List<String> requestValues) throws IOException {
-        var headers = exchange.getResponseHeaders();
-        headers.set("Cache-Control", "no-store");
-        headers.set("X-Content-Type-Options", "nosniff");
-        headers.set("Vary", "Origin");
-        headers.set("Referrer-Policy", "no-referrer");
-        if (!(reply instanceof Reply.Refused)) {
-            // Refusals go without it: a page on another localhost port must be able to see that the broker
-            // refused it (an opaque no-cors answer, which Chromium blocks under any CORP value), or it cannot
-            // tell "forbidden" from "not running". A refusal body holds nothing secret.
-            headers.set("Cross-Origin-Resource-Policy", "same-origin");
-        }
-        corsHeaders.forEach(headers::set);
-        if (reply instanceof Reply.Json json) {
-            byte[] bytes = JSON.writeValueAsBytes(json.body());
-            if (scrub.addsPiece(new String(bytes, StandardCharsets.UTF_8), requestValues)) {
-                // The last line of rule 6: a hostile upstream can echo the key into the fields of a mint answer.
-                Log.error("an answer repeated a secret of this broker; it was withheld");
-                Refusal withheld = Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer repeated a secret of this broker, so it was withheld.");
-                return writeJson(exchange, withheld.status(), JSON.writeValueAsBytes(withheld.body()), withheld.headers());
-            }
-            return writeJson(exchange, json.status(), bytes, json.headers());
-        }
-        if (reply instanceof Reply.Refused refused) {
-            Refusal refusal = refused.refusal();
-            byte[] bytes = JSON.writeValueAsBytes(refusal.body());
-            if (scrub.carriesWhole(new String(bytes, StandardCharsets.UTF_8))) {
-                Log.error("a refusal echoed a secret of this broker; it went out without its details");
-                bytes = JSON.writeValueAsBytes(Refusal.of(refusal.code()).body());
-            }
-            return writeJson(exchange, refusal.status(), bytes, refusal.headers());
-        }
-        if (reply instanceof Reply.Empty empty) {
-            empty.headers().forEach(headers::set);
-            exchange.sendResponseHeaders(empty.status(), -1);
-            return empty.status();
-        }
-        return streamAudio(exchange, (Reply.Audio) reply);
-    }
-
-    private static int writeJson(HttpExchange exchange, int status, byte[] bytes, Map<String, String> extra) throws IOException {
-        extra.forEach(exchange.getResponseHeaders()::set);
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-        return status;
-    }
-
-    /**
-     * Streams upstream audio through in chunks, watched for the key and the token (an upstream or proxy that
-     * reflects the Authorization header into the body would hand the page the key); a failure mid-stream can only
-     * cut the stream short.
-     */
-    private int streamAudio(HttpExchange exchange, Reply.Audio audio) throws IOException {
-        try (var stream = audio.stream()) {
-            exchange.getResponseHeaders().set("Content-Type", stream.contentType());
-            exchange.sendResponseHeaders(200, 0);
-            try (OutputStream out = scrub.watch(exchange.getResponseBody())) {
-                stream.copyTo(out);
-            } catch (SecretStreamScan.SecretFound e) {
-                Log.error("the upstream's audio carried a secret of this broker; the stream was cut before it");
-            } catch (IOException e) {
-                Log.warn("audio stream cut short: " + e.getMessage());
-            }
-        }
-        return 200;
-    }
-
-    private static RequestFacts facts(HttpExchange exchange) {
-        InetSocketAddress remote = exchange.getRemoteAddress();
-        return new RequestFacts(remote.getAddress(), exchange.getRequestMethod(),
-                exchange.getRequestURI().toString(), exchange.getRequestHeaders());
-    }
-
-    /** The path for the access log: never the query, which is where a careless caller might put a token. */
-    private static String safePath(RequestFacts request) {
-        String path = request.path();
-        return path == null ? "(absolute-form target)" : Redactor.printable(path, 64);
+    public Reply proceed(Exchange exchange) throws IOException {
+        return pipeline.proceed(exchange);
     }
 }

@@ -2,6 +2,8 @@ package voicebroker.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,9 @@ import voicebroker.config.BrokerConfig;
 import voicebroker.config.SessionTemplates;
 import voicebroker.mint.MintRequest;
 import voicebroker.mint.Minter;
+import voicebroker.pipeline.Reply;
+import voicebroker.pipeline.StreamBody;
+import voicebroker.upstream.AudioStream;
 import voicebroker.upstream.OpenAiClient;
 
 /**
@@ -67,7 +72,7 @@ final class BrokerRoutes {
         speech.put("input", "Hi, I'm " + voice + ". This is how I sound.");
         speech.put("voice", voice);
         speech.put("response_format", "mp3");
-        return new Reply.Audio(upstream.orElseThrow().postForAudio("/audio/speech", speech));
+        return audio(upstream.orElseThrow().postForAudio("/audio/speech", speech));
     }
 
     private Reply tts(ObjectNode body) {
@@ -78,7 +83,27 @@ final class BrokerRoutes {
         speech.put("response_format", Fields.optionalString(body, "format", FORMAT, "Use mp3, opus, aac, flac, wav or pcm.").orElse("mp3"));
         Fields.optionalText(body, "instructions", 4096, false).ifPresent(text -> speech.put("instructions", text));
         Fields.optionalNumber(body, "speed", 0.25, 4.0).ifPresent(speed -> speech.put("speed", speed));
-        return new Reply.Audio(upstream.orElseThrow().postForAudio("/audio/speech", speech));
+        return audio(upstream.orElseThrow().postForAudio("/audio/speech", speech));
+    }
+
+    /** Upstream audio, copied through to the page as it arrives. */
+    private static Reply audio(AudioStream stream) {
+        return Reply.stream(new StreamBody() {
+            @Override
+            public String contentType() {
+                return stream.contentType();
+            }
+
+            @Override
+            public void copyTo(OutputStream out) throws IOException {
+                stream.copyTo(out);
+            }
+
+            @Override
+            public void close() throws IOException {
+                stream.close();
+            }
+        });
     }
 
     private String modesHint() {

@@ -16,8 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Limits;
-import voicebroker.guard.CallBudget;
-import voicebroker.mint.Minter;
+import voicebroker.guard.SameUserGuard;
 import voicebroker.upstream.OpenAiClient;
 
 /**
@@ -28,11 +27,13 @@ public final class BrokerServer implements AutoCloseable {
     private final List<HttpServer> servers;
     private final ExecutorService workers;
     private final BrokerConfig config;
+    private final Optional<OpenAiClient> upstream;
 
-    private BrokerServer(List<HttpServer> servers, ExecutorService workers, BrokerConfig config) {
+    private BrokerServer(List<HttpServer> servers, ExecutorService workers, BrokerConfig config, Optional<OpenAiClient> upstream) {
         this.servers = servers;
         this.workers = workers;
         this.config = config;
+        this.upstream = upstream;
     }
 
     /**
@@ -56,10 +57,7 @@ public final class BrokerServer implements AutoCloseable {
     public static BrokerServer start(BrokerConfig config) throws IOException {
         configureJdkServer(config.limits());
         Optional<OpenAiClient> upstream = config.apiKey().map(key -> new OpenAiClient(config, key));
-        // One budget for every upstream call: a page's mints and speech, and the warm secret's refills.
-        CallBudget budget = new CallBudget(config.limits().upstreamConcurrency(), config.limits().callsPerMinute());
-        Optional<Minter> minter = upstream.map(client -> new Minter(client, config, budget));
-        BrokerHandler handler = new BrokerHandler(config, new BrokerRoutes(config, upstream, minter).all(), budget);
+        HttpServerAdapter handler = new HttpServerAdapter(BrokerHandler.create(config, upstream, SameUserGuard.forThisProcess()));
         ExecutorService workers = workerPool(config.limits().workerThreads(),
                 config.limits().maxConnections() * Math.max(1, config.bind().size()));
         List<HttpServer> servers = new ArrayList<>();
@@ -76,8 +74,15 @@ public final class BrokerServer implements AutoCloseable {
             throw e;
         }
         servers.forEach(HttpServer::start);
+        return new BrokerServer(servers, workers, config, upstream);
+    }
+
+    /**
+     * Builds the upstream client and opens its connection in the background, so the first mint pays for neither.
+     * Called once the broker has said it is ready: this work is not on the way there.
+     */
+    public void warmUpstream() {
         upstream.ifPresent(client -> client.warmUp().exceptionally(error -> null));
-        return new BrokerServer(servers, workers, config);
     }
 
     /**

@@ -3,12 +3,12 @@ package voicebroker.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Iterator;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
+import voicebroker.guard.KeyFields;
 import voicebroker.log.Redactor;
 
 /** Checks request fields: only the route's own fields, each of the right type and shape. */
@@ -20,13 +20,13 @@ final class Fields {
     }
 
     /**
-     * Refuses any field the route does not take; a field that looks like an API key gets its own error
-     * (defect 1 of the old sidecar: it accepted the key from the browser, and even preferred it).
+     * Refuses any field the route does not take; a field named like a key gets its own error, so a page that
+     * tries to send a key learns that the key comes only from the broker's environment.
      */
     static void allowOnly(ObjectNode body, Set<String> allowed) {
         for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
             String name = names.next();
-            if (looksLikeKey(name)) {
+            if (KeyFields.looksLikeKey(name)) {
                 String shown = Redactor.printable(name, 64);
                 throw Refusal.of(ErrorCode.KEY_FROM_BROWSER, "The field '" + shown + "' looks like an API key; keys are never accepted from a request.",
                         "Remove '" + shown + "' from the request; the key lives only in the broker's environment (OPENAI_API_KEY or .env).")
@@ -37,11 +37,6 @@ final class Fields {
                         "Send only " + String.join(", ", allowed.stream().sorted().toList()) + ".").asException();
             }
         }
-    }
-
-    private static boolean looksLikeKey(String name) {
-        String lower = name.toLowerCase(Locale.ROOT).replace("-", "_");
-        return lower.equals("key") || lower.endsWith("_key") || lower.endsWith("apikey") || lower.equals("authorization");
     }
 
     static Optional<String> optionalString(ObjectNode body, String name, Pattern shape, String hint) {

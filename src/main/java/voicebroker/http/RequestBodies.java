@@ -1,14 +1,8 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamReadException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -19,41 +13,33 @@ import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.guard.RequestFacts;
 import voicebroker.log.Redactor;
+import voicebroker.pipeline.StrictJson;
 
 /**
  * Reads a request body safely: the declared size is checked before a byte is read, the read itself stops at
- * the limit, ambiguous framing (Content-Length with Transfer-Encoding) is refused, and the JSON parser is
- * bounded in depth and rejects duplicate fields.
+ * the limit, ambiguous framing (Content-Length with Transfer-Encoding) is refused, and the JSON is read by
+ * {@link StrictJson} (bounded, duplicate fields refused).
  */
 final class RequestBodies {
     /** Jackson has no exception type of its own for a repeated name; its message is the only place that says so. */
     private static final Pattern DUPLICATE_FIELD = Pattern.compile("Duplicate field '(.*)'", Pattern.DOTALL);
-    private static final ObjectMapper JSON = JsonMapper.builder()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-            .build();
-
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(32)
-                .maxStringLength(16 * 1024).maxNumberLength(32).build());
-    }
 
     private RequestBodies() {
     }
 
     /** The body as a JSON object; an empty body is {@code {}}. */
-    static ObjectNode readJsonObject(HttpExchange exchange, RequestFacts request, int maxBytes) throws IOException {
-        return parseObject(readBounded(exchange.getRequestBody(), request, maxBytes));
+    static ObjectNode readJsonObject(InputStream body, RequestFacts request, int maxBytes) throws IOException {
+        return parseObject(readBounded(body, request, maxBytes));
     }
 
     /** Bytes already read as a JSON object; an empty body is {@code {}}. */
     static ObjectNode parseObject(byte[] bytes) {
         if (bytes.length == 0) {
-            return JSON.createObjectNode();
+            return StrictJson.emptyObject();
         }
         JsonNode parsed;
         try {
-            parsed = JSON.readTree(bytes);
+            parsed = StrictJson.read(bytes);
         } catch (IOException e) {
             throw notJson(e).asException();
         }

@@ -2,6 +2,7 @@ package voicebroker.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Set;
+import voicebroker.pipeline.Reply;
 
 /**
  * One route: its path, the methods it takes, whether it spends the key (then it needs the token, a JSON

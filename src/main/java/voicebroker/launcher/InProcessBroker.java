@@ -51,6 +51,7 @@ public final class InProcessBroker implements BrokerHost {
         Log.info("voice-broker listening on " + listening.addresses() + " in the dev server's launcher (pid " + pid + "); upstream "
                 + config.base().api() + (config.keyed() ? " (key " + config.apiKey().get().masked() + ")" : " (no key: mints answer no_key)")
                 + "; allowed origins " + config.allowedOrigins());
+        listening.warmUpstream(); // in the background: the first mint then finds the upstream client built and connected
         return new Ready(pid, Duration.ofNanos(System.nanoTime() - begin));
     }
 

@@ -9,6 +9,7 @@ import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
 import voicebroker.config.ConfigLoader;
 import voicebroker.config.DotEnv;
+import voicebroker.config.Env;
 
 /**
  * The environment a launcher command runs in, captured once: the process environment plus any overrides (the
@@ -101,25 +102,12 @@ public final class LaunchEnvironment {
 
     /** VOICE_JAVA when set, else the java of this JVM. */
     public Path javaBinary() {
-        String configured = variables.getOrDefault(JAVA_VARIABLE, "").strip();
+        String configured = new Env(variables).text(JAVA_VARIABLE);
         return configured.isEmpty() ? Path.of(System.getProperty("java.home"), "bin", "java") : Path.of(configured);
     }
 
     /** How long the child may take to print its readiness line. */
     public Duration startTimeout() {
-        String raw = variables.getOrDefault(START_TIMEOUT_VARIABLE, "").strip();
-        if (raw.isEmpty()) {
-            return DEFAULT_START_TIMEOUT;
-        }
-        try {
-            int seconds = Integer.parseInt(raw);
-            if (seconds >= 1 && seconds <= 120) {
-                return Duration.ofSeconds(seconds);
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new ConfigException("bad_number", START_TIMEOUT_VARIABLE, "'" + raw + "' is not a number of seconds from 1 to 120.",
-                "set it to a number of seconds from 1 to 120, or unset it (default 15).");
+        return new Env(variables).seconds(START_TIMEOUT_VARIABLE, DEFAULT_START_TIMEOUT, 1, 120, "bad_number");
     }
 }

@@ -59,8 +59,6 @@ public final class Log {
     }
 
     private static void toStandardError(String line) {
-        synchronized (System.err) {
-            System.err.println(line);
-        }
+        StandardErrorLines.accept(line);
     }
 }

@@ -16,7 +16,8 @@ import voicebroker.upstream.UpstreamFailure;
 /**
  * Mints a Realtime client secret: builds the GA request from the mode's template, the model and the voice,
  * tries each configured model in order but moves on only when the upstream says the model is unavailable
- * (never on auth or other errors: defect 6), and shapes the answer the dashboard reads.
+ * (never on auth or other errors: retrying a refused key with another model only multiplies the refusals), and
+ * shapes the answer the dashboard reads.
  */
 public final class Minter {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -70,7 +71,7 @@ public final class Minter {
         return body;
     }
 
-    /** The fields the old sidecar returned, plus absolute endpoint URLs so pages never do path arithmetic. */
+    /** The fields dashboards read ({@code value}, {@code expires_at}, ...), plus absolute endpoint URLs so pages never do path arithmetic. */
     static final class MintAnswer {
         private MintAnswer() {
         }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import voicebroker.net.IpLiteral;
 
 /**
  * The protocol between the dev server plugin and its warm launcher ({@code voice launcher}): line-delimited
@@ -161,16 +161,11 @@ public final class LauncherProtocol {
 
     /** Only IP literals: a host name here would mean a DNS lookup deciding who the peer is. */
     private static InetAddress ipLiteral(String peer) throws ProtocolException {
-        String bare = peer.startsWith("[") && peer.endsWith("]") ? peer.substring(1, peer.length() - 1) : peer;
-        boolean literal = bare.matches("\\d{1,3}(\\.\\d{1,3}){3}") || (bare.contains(":") && bare.matches("[0-9A-Fa-f:.]+"));
-        if (literal) {
-            try {
-                return InetAddress.getByName(bare);
-            } catch (UnknownHostException e) {
-                // reported below
-            }
+        Optional<InetAddress> address = IpLiteral.parse(peer);
+        if (address.isEmpty()) {
+            throw new ProtocolException("request.peer must be the socket's IP address literal (e.g. 127.0.0.1 or ::1)");
         }
-        throw new ProtocolException("request.peer must be the socket's IP address literal (e.g. 127.0.0.1 or ::1)");
+        return address.get();
     }
 
     private static JsonNode object(JsonNode parent, String name) throws ProtocolException {

@@ -1,18 +1,11 @@
 package voicebroker.startvoice;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import voicebroker.config.Secret;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.guard.FailureThrottle;
@@ -28,6 +22,7 @@ import voicebroker.guard.Guard;
 import voicebroker.guard.GuardChain;
 import voicebroker.guard.HostGuard;
 import voicebroker.guard.JsonContentTypeGuard;
+import voicebroker.guard.KeyFields;
 import voicebroker.guard.LoopbackPeerGuard;
 import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
@@ -36,6 +31,8 @@ import voicebroker.launcher.LaunchException;
 import voicebroker.launcher.LaunchResult;
 import voicebroker.launcher.Launcher;
 import voicebroker.log.Redactor;
+import voicebroker.net.Origin;
+import voicebroker.pipeline.StrictJson;
 
 /**
  * Decides a {@code POST /__start_voice} from the dashboard's dev server (threat model rule 9): a plain class
@@ -54,12 +51,7 @@ public final class StartVoiceHandler {
     public static final int MAX_BODY_BYTES = 16 * 1024;
     private static final String NOTHING_FROM_BROWSER = "/__start_voice takes no fields: the key and base come only from the dev "
             + "server's environment or the broker's .env file. Send an empty body or {}.";
-    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).build();
 
-    static {
-        JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(8).build());
-    }
 
     private final Settings settings;
     private final Starter starter;
@@ -79,11 +71,11 @@ public final class StartVoiceHandler {
                            Optional<Path> tokenFile) {
 
         public Settings {
-            allowedOrigins = List.copyOf(allowedOrigins);
+            // Origin.parse refuses (IllegalArgumentException) anything a browser would not send as an Origin header.
+            allowedOrigins = allowedOrigins.stream().map(Origin::parse).map(Origin::toString).toList();
             allowedHosts = Set.copyOf(allowedHosts);
-            if (allowedOrigins.isEmpty() || allowedOrigins.stream().anyMatch(o -> !o.matches("https?://[^/?#@\\s]+"))) {
-                throw new IllegalArgumentException("allowedOrigins must list the dev server's origins (scheme://host:port), not "
-                        + allowedOrigins);
+            if (allowedOrigins.isEmpty()) {
+                throw new IllegalArgumentException("allowedOrigins must list the dev server's origins (scheme://host:port)");
             }
             if (allowedHosts.isEmpty()) {
                 throw new IllegalArgumentException("allowedHosts must list the dev server's host:port spellings");
@@ -157,10 +149,8 @@ public final class StartVoiceHandler {
 
     /** The broker's OriginGuard, with a hint that fits here: these origins are the dev server's own, not a setting. */
     private static Guard exactOrigin(List<String> allowedOrigins) {
-        OriginGuard origins = new OriginGuard(allowedOrigins);
-        String hint = "Only the dev server's own pages may start the broker: open the dashboard at " + String.join(" or ", allowedOrigins) + ".";
-        return request -> origins.check(request).map(refusal -> Refusal.of(ErrorCode.FORBIDDEN_ORIGIN,
-                refusal.message().replace("call the broker", "call /__start_voice"), hint));
+        return new OriginGuard(allowedOrigins.stream().map(Origin::parse).toList(), PATH,
+                "Only the dev server's own pages may start the broker: open the dashboard at " + String.join(" or ", allowedOrigins) + ".");
     }
 
     /**
@@ -255,7 +245,7 @@ public final class StartVoiceHandler {
             return Optional.of(Refusal.of(ErrorCode.INTERNAL, "The dev server's dashboard token file cannot be read.",
                     "Check the dashboardTokenFile setting of the dev server's launcher plugin.").withStatus(500));
         }
-        if (presented.size() == 1 && sameSecret(expected.get(), presented.get(0).strip())) {
+        if (presented.size() == 1 && Secret.of(expected.get()).matches(presented.get(0).strip())) {
             return Optional.empty();
         }
         long wait = tokenFailures.recordFailure();
@@ -274,18 +264,6 @@ public final class StartVoiceHandler {
         }
     }
 
-    /** Hashing first makes the comparison independent of where, and of whether the lengths, differ. */
-    private static boolean sameSecret(String expected, String candidate) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            byte[] a = sha.digest(expected.getBytes(StandardCharsets.UTF_8));
-            byte[] b = sha.digest(candidate.getBytes(StandardCharsets.UTF_8));
-            return MessageDigest.isEqual(a, b);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
-        }
-    }
-
     /** Empty, or a JSON object without a single field: nothing from the browser shapes the launch. */
     private static Optional<Refusal> checkBody(Request request) {
         if (request.bodyTooLarge() || request.body().length > MAX_BODY_BYTES) {
@@ -298,7 +276,7 @@ public final class StartVoiceHandler {
         }
         JsonNode body;
         try {
-            body = JSON.readTree(text);
+            body = StrictJson.read(text.getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             return Optional.of(Refusal.of(ErrorCode.BAD_JSON, "The request body is not valid JSON.", NOTHING_FROM_BROWSER));
         }
@@ -310,17 +288,11 @@ public final class StartVoiceHandler {
 
     private static Refusal refuseField(String name) {
         String shown = Redactor.printable(name, 64);
-        if (looksLikeKey(name)) {
+        if (KeyFields.looksLikeKey(name)) {
             return Refusal.of(ErrorCode.KEY_FROM_BROWSER, "An API key was sent to /__start_voice ('" + shown + "'); keys are never "
                     + "accepted from a browser.", NOTHING_FROM_BROWSER).withField("field", shown);
         }
         return Refusal.invalidField(shown, "The field '" + shown + "' is not accepted: /__start_voice takes no fields.", NOTHING_FROM_BROWSER);
-    }
-
-    private static boolean looksLikeKey(String name) {
-        String lower = name.toLowerCase(Locale.ROOT).replace("-", "_");
-        return lower.equals("key") || lower.endsWith("_key") || lower.endsWith("apikey") || lower.equals("authorization")
-                || lower.contains("secret");
     }
 
     private static Response refusal(Refusal refusal) {

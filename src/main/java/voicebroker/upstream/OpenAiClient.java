@@ -5,58 +5,64 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Proxy;
-import java.net.ProxySelector;
-import java.net.SocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.hc.client5.http.classic.methods.HttpHead;
+import org.apache.hc.client5.http.classic.methods.HttpPost;
+import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.core5.http.ClassicHttpResponse;
+import org.apache.hc.core5.http.ContentType;
+import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import voicebroker.config.BrokerConfig;
-import voicebroker.config.ProxySettings;
 import voicebroker.config.Secret;
 import voicebroker.config.UpstreamBase;
 
 /**
- * The only code that sends the API key anywhere: to the one base fixed at start-up, over the JDK
- * {@link HttpClient} with redirects never followed, default TLS verification, HTTPS_PROXY honoured,
- * connections kept alive and reused, and every wait and size bounded.
+ * The only code that sends the API key anywhere: to the one base fixed at start-up, through {@link UpstreamHttp}
+ * (redirects never followed, default TLS verification, HTTPS_PROXY honoured, connections kept alive and reused),
+ * with the whole exchange bounded by the total timeout ({@link Deadlines}) and every answer by a size cap.
  */
 public final class OpenAiClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USER_AGENT = "voice-broker/0.1";
+    private static final ContentType JSON_TYPE = ContentType.create("application/json");
     private final UpstreamBase base;
     private final Secret key;
-    /** Built on a background thread: the client and its TLS setup take ~100 ms, which need not delay readiness. */
-    private final CompletableFuture<HttpClient> http;
+    /** Built on a background thread when {@link #warmUp} or the first call asks: never on the way to readiness. */
+    private final CompletableFuture<CloseableHttpClient> http = new CompletableFuture<>();
+    private final BrokerConfig config;
     private final Duration timeout;
     private final int maxJsonBytes;
+    private final Deadlines deadlines;
+    private final AtomicBoolean buildStarted = new AtomicBoolean();
 
     public OpenAiClient(BrokerConfig config, Secret key) {
         this.base = config.base();
         this.key = key;
         this.timeout = config.limits().upstreamTimeout();
         this.maxJsonBytes = config.limits().maxUpstreamJsonBytes();
-        this.http = CompletableFuture.supplyAsync(() -> buildClient(config), OpenAiClient::runOnDaemonThread);
+        this.deadlines = new Deadlines(timeout);
+        this.config = config;
     }
 
-    private static HttpClient buildClient(BrokerConfig config) {
-        UpstreamBase base = config.base();
-        return HttpClient.newBuilder()
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(config.limits().upstreamConnectTimeout())
-                .proxy(selector(config.proxy()))
-                // h2c upgrade headers confuse plain local servers; https negotiates HTTP/2 through ALPN.
-                .version(base.isLoopback() && "http".equals(base.api().getScheme()) ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
-                .build();
+    private CompletableFuture<CloseableHttpClient> client() {
+        if (!http.isDone() && buildStarted.compareAndSet(false, true)) {
+            runOnDaemonThread(() -> {
+                try {
+                    http.complete(UpstreamHttp.build(config));
+                } catch (RuntimeException | LinkageError e) {
+                    http.completeExceptionally(e);
+                }
+            });
+        }
+        return http;
     }
 
     private static void runOnDaemonThread(Runnable task) {
@@ -65,20 +71,132 @@ public final class OpenAiClient {
         thread.start();
     }
 
-    private HttpClient client() {
-        return http.join();
-    }
-
     /** POSTs JSON to {@code path} under {@code /v1} and answers the parsed 2xx JSON body. */
     public JsonNode postJson(String path, JsonNode body) {
-        CompletableFuture<HttpResponse<byte[]>> call = client().sendAsync(request(path, body, "application/json"),
-                LimitedBodySubscriber.handler(maxJsonBytes));
-        HttpResponse<byte[]> response = await(call);
-        if (response.statusCode() / 100 != 2) {
-            throw UpstreamErrors.fromStatus(response.statusCode(), response.body(), response.headers().firstValue("retry-after"), key);
+        HttpPost post = post(path, body, "application/json");
+        try (Deadlines.Call call = deadlines.start(post, timeout)) {
+            byte[] answer;
+            int status;
+            Optional<String> retryAfter;
+            try (ClassicHttpResponse response = execute(post, call)) {
+                status = response.getCode();
+                retryAfter = header(response, "retry-after");
+                answer = readCapped(post, response.getEntity(), call);
+            }
+            if (status / 100 != 2) {
+                throw UpstreamErrors.fromStatus(status, answer, retryAfter, key);
+            }
+            return parseObject(answer);
+        } catch (IOException e) {
+            throw UpstreamErrors.fromException(e);
+        }
+    }
+
+    /** POSTs JSON and answers the audio stream, unread; the caller copies and closes it. */
+    public AudioStream postForAudio(String path, JsonNode body) {
+        HttpPost post = post(path, body, "audio/*, application/octet-stream");
+        ClassicHttpResponse response;
+        try (Deadlines.Call call = deadlines.start(post, timeout)) {
+            response = execute(post, call);
+            if (response.getCode() / 100 != 2) {
+                try (response) {
+                    byte[] errorBody = readCapped(post, response.getEntity(), call);
+                    throw UpstreamErrors.fromStatus(response.getCode(), errorBody, header(response, "retry-after"), key);
+                }
+            }
+        } catch (IOException e) {
+            throw UpstreamErrors.fromException(e);
+        }
+        // From here on the socket timeout is the stall watchdog: a read that waits longer than the timeout fails.
+        String type = header(response, "content-type").orElse("application/octet-stream").toLowerCase(Locale.ROOT);
+        String mediaType = type.split(";")[0].strip();
+        if (!(mediaType.matches("audio/[a-z0-9.+-]+") || mediaType.equals("application/octet-stream")) || response.getEntity() == null) {
+            post.cancel();
+            closeQuietly(response);
+            throw UpstreamErrors.invalidAnswer("expected audio, got " + mediaType.replaceAll("[^a-z0-9/.+-]", "?"));
         }
         try {
-            JsonNode parsed = JSON.readTree(response.body());
+            return new AudioStream(mediaType, response.getEntity().getContent(), timeout, () -> {
+                post.cancel();
+                closeQuietly(response);
+            });
+        } catch (IOException e) {
+            post.cancel();
+            closeQuietly(response);
+            throw UpstreamErrors.fromException(e);
+        }
+    }
+
+    /**
+     * Opens the connection (TCP and TLS) before the first real call, so the first mint does not pay for it.
+     * Any answer will do, an error included; a failure here is only logged by the caller.
+     */
+    public CompletableFuture<Integer> warmUp() {
+        return client().thenApplyAsync(client -> {
+            HttpHead probe = new HttpHead(base.endpoint("/models"));
+            probe.setHeader("User-Agent", USER_AGENT);
+            try (Deadlines.Call call = deadlines.start(probe, timeout); ClassicHttpResponse response = execute(probe, call)) {
+                return response.getCode();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, OpenAiClient::runOnDaemonThread);
+    }
+
+    private HttpPost post(String path, JsonNode body, String accept) {
+        byte[] bytes;
+        try {
+            bytes = JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        HttpPost post = new HttpPost(base.endpoint(path));
+        post.setHeader("Authorization", "Bearer " + key.reveal());
+        post.setHeader("Accept", accept);
+        post.setHeader("User-Agent", USER_AGENT);
+        post.setEntity(new ByteArrayEntity(bytes, JSON_TYPE));
+        return post;
+    }
+
+    /** Sends the request on this thread; a call cancelled by its deadline is a timeout, whatever the socket said. */
+    private ClassicHttpResponse execute(HttpUriRequestBase request, Deadlines.Call call) throws IOException {
+        try {
+            return client().join().executeOpen(null, request, null);
+        } catch (IOException e) {
+            throw call.expired() ? timedOut() : e;
+        }
+    }
+
+    /**
+     * Reads a whole answer up to the cap. Past it, or past the deadline, the exchange is cancelled (the connection
+     * is dropped, not drained), so a hostile 50 MB answer costs the cap and a closed connection.
+     */
+    private byte[] readCapped(HttpUriRequestBase request, HttpEntity entity, Deadlines.Call call) throws IOException {
+        if (entity == null) {
+            return new byte[0];
+        }
+        if (entity.getContentLength() > maxJsonBytes) {
+            request.cancel();
+            throw new UpstreamErrors.ResponseTooLarge(maxJsonBytes);
+        }
+        try (InputStream in = entity.getContent()) {
+            byte[] bytes = in.readNBytes(maxJsonBytes + 1);
+            if (bytes.length > maxJsonBytes) {
+                request.cancel();
+                throw new UpstreamErrors.ResponseTooLarge(maxJsonBytes);
+            }
+            return bytes;
+        } catch (UpstreamErrors.ResponseTooLarge e) {
+            throw e;
+        } catch (IOException e) {
+            request.cancel();
+            throw call.expired() ? timedOut() : e;
+        }
+    }
+
+    private static JsonNode parseObject(byte[] answer) {
+        try {
+            JsonNode parsed = JSON.readTree(answer);
             if (parsed == null || !parsed.isObject()) {
                 throw UpstreamErrors.invalidAnswer("not a JSON object");
             }
@@ -88,99 +206,20 @@ public final class OpenAiClient {
         }
     }
 
-    /** POSTs JSON and answers the audio stream, unread; the caller copies and closes it. */
-    public AudioStream postForAudio(String path, JsonNode body) {
-        HttpResponse<InputStream> response = await(client().sendAsync(request(path, body, "audio/*, application/octet-stream"),
-                HttpResponse.BodyHandlers.ofInputStream()));
-        if (response.statusCode() / 100 != 2) {
-            byte[] errorBody = readErrorBody(response.body());
-            throw UpstreamErrors.fromStatus(response.statusCode(), errorBody, response.headers().firstValue("retry-after"), key);
-        }
-        String type = response.headers().firstValue("content-type").orElse("application/octet-stream").toLowerCase(Locale.ROOT);
-        String mediaType = type.split(";")[0].strip();
-        if (!(mediaType.matches("audio/[a-z0-9.+-]+") || mediaType.equals("application/octet-stream"))) {
-            closeQuietly(response.body());
-            throw UpstreamErrors.invalidAnswer("expected audio, got " + mediaType.replaceAll("[^a-z0-9/.+-]", "?"));
-        }
-        return new AudioStream(mediaType, response.body(), timeout);
+    private static IOException timedOut() {
+        return new IOException(new TimeoutException("the upstream call passed its total timeout"));
     }
 
-    /**
-     * Opens the connection (TCP and TLS) before the first real call, so the first mint does not pay for it.
-     * Any answer will do, an error included; a failure here is only logged by the caller.
-     */
-    public CompletableFuture<Integer> warmUp() {
-        HttpRequest probe = HttpRequest.newBuilder(base.endpoint("/models")).timeout(timeout)
-                .header("User-Agent", USER_AGENT).method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
-        return http.thenCompose(client -> client.sendAsync(probe, HttpResponse.BodyHandlers.discarding())).thenApply(HttpResponse::statusCode);
+    private static Optional<String> header(ClassicHttpResponse response, String name) {
+        Header header = response.getFirstHeader(name);
+        return header == null ? Optional.empty() : Optional.ofNullable(header.getValue());
     }
 
-    private HttpRequest request(String path, JsonNode body, String accept) {
-        byte[] bytes;
+    private static void closeQuietly(ClassicHttpResponse response) {
         try {
-            bytes = JSON.writeValueAsBytes(body);
+            response.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // nothing to do: the exchange is being abandoned
         }
-        return HttpRequest.newBuilder(base.endpoint(path))
-                .timeout(timeout)
-                .header("Authorization", "Bearer " + key.reveal())
-                .header("Content-Type", "application/json")
-                .header("Accept", accept)
-                .header("User-Agent", USER_AGENT)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
-                .build();
-    }
-
-    /** Waits for the whole exchange up to the total timeout, then cancels it. */
-    private <T> HttpResponse<T> await(CompletableFuture<HttpResponse<T>> call) {
-        try {
-            return call.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            call.cancel(true);
-            throw UpstreamErrors.fromException(e);
-        } catch (ExecutionException e) {
-            throw UpstreamErrors.fromException(e.getCause());
-        } catch (InterruptedException e) {
-            call.cancel(true);
-            Thread.currentThread().interrupt();
-            throw UpstreamErrors.fromException(e);
-        }
-    }
-
-    private byte[] readErrorBody(InputStream in) {
-        try (in; StallWatchdog watchdog = StallWatchdog.watch(in, timeout)) {
-            return in.readNBytes(maxJsonBytes);
-        } catch (IOException e) {
-            return new byte[0];
-        }
-    }
-
-    private static void closeQuietly(InputStream in) {
-        try {
-            in.close();
-        } catch (IOException e) {
-            // nothing to do: the stream is being abandoned
-        }
-    }
-
-    private static ProxySelector selector(ProxySettings settings) {
-        if (settings.proxy().isEmpty()) {
-            return HttpClient.Builder.NO_PROXY;
-        }
-        URI proxy = settings.proxy().get();
-        int port = proxy.getPort() == -1 ? 80 : proxy.getPort();
-        SocketAddress address = InetSocketAddress.createUnresolved(proxy.getHost(), port);
-        return new ProxySelector() {
-            @Override
-            public List<Proxy> select(URI uri) {
-                return settings.bypasses(uri.getHost()) ? List.of(Proxy.NO_PROXY) : List.of(new Proxy(Proxy.Type.HTTP, address));
-            }
-
-            @Override
-            public void connectFailed(URI uri, SocketAddress sa, IOException e) {
-                // the call itself reports the failure
-            }
-        };
     }
 }

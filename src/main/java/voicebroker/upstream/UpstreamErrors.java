@@ -3,13 +3,13 @@ package voicebroker.upstream;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.ConnectException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
+import org.apache.hc.client5.http.ConnectTimeoutException;
 import voicebroker.config.Secret;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
@@ -59,16 +59,15 @@ final class UpstreamErrors {
     static UpstreamFailure fromException(Throwable cause) {
         voicebroker.log.Log.warn("upstream call failed: " + cause);
         Throwable root = cause;
-        // Stop at the exceptions that say what happened: the JDK client wraps a refused connection's
-        // ConnectException around a bare ClosedChannelException, which would say nothing.
-        while (root.getCause() != null && !(root instanceof HttpTimeoutException) && !(root instanceof SSLException)
+        // Stop at the exceptions that say what happened, not at whatever low-level cause they wrap.
+        while (root.getCause() != null && !(root instanceof InterruptedIOException) && !(root instanceof SSLException)
                 && !(root instanceof ConnectException)) {
             root = root.getCause();
         }
-        if (root instanceof HttpConnectTimeoutException) {
+        if (root instanceof ConnectTimeoutException) {
             return failure(Refusal.of(ErrorCode.UPSTREAM_TIMEOUT, "Connecting to the upstream timed out."), false);
         }
-        if (root instanceof HttpTimeoutException || root instanceof java.util.concurrent.TimeoutException) {
+        if (root instanceof InterruptedIOException || root instanceof java.util.concurrent.TimeoutException) {
             return failure(Refusal.of(ErrorCode.UPSTREAM_TIMEOUT), false);
         }
         if (root instanceof SSLException) {

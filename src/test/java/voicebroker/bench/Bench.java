@@ -52,6 +52,11 @@ public final class Bench {
         try (FakeOpenAi fake = FakeOpenAi.http().start()) {
             BenchContext ctx = new BenchContext(options, fake, table, log);
             ctx.progress("broker java " + options.java + " (" + javaVersion(options) + "), jar " + options.jar);
+            if (ctx.original.isPresent()) {
+                table.note(Original.describe(ctx.original.get()));
+            } else {
+                table.note("the original's column was skipped: no --original CHECKOUT given");
+            }
             MintBench mints = new MintBench(ctx);
             StartBench starts = new StartBench(ctx);
             if (options.runs("mint")) {
@@ -61,7 +66,10 @@ public final class Bench {
                 starts.startToHealthy();
             }
             if (options.runs("click")) {
-                starts.clickToReady();
+                new ClickBench(ctx).run();
+            }
+            if (options.runs("cli")) {
+                new CliBench(ctx).run();
             }
             if (options.runs("rss") || options.runs("conns")) {
                 mints.rssAndConnections(options.runs("rss"), options.runs("conns"));
@@ -84,6 +92,7 @@ public final class Bench {
         return "voice-broker benchmark, " + Instant.now().toString().substring(0, 16).replace('T', ' ') + " UTC, "
                 + Runtime.getRuntime().availableProcessors() + " cores, broker on " + javaVersion(options)
                 + (options.quick ? ", QUICK mode (too few runs for real figures)" : "") + "\n"
+                + (options.original == null ? "original: skipped (no --original)\n" : "original: " + options.original.getFileName() + " checkout, Bun\n")
                 + "broker JVM flags: " + (options.brokerArgs == null ? "(none)" : flagsOf(options.brokerArgs))
                 + (options.extraJvm.isEmpty() ? "" : " + " + String.join(" ", options.extraJvm)) + "\n\n"
                 + table.markdown();

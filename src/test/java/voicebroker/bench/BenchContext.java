@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import voicebroker.startup.StartupArchive;
 import voicebroker.testkit.BrokerProcess;
 import voicebroker.testkit.FakeOpenAi;
@@ -28,6 +29,8 @@ final class BenchContext {
     final BenchOptions options;
     final FakeOpenAi fake;
     final Table table;
+    /** The original sidecar, when --original was given. */
+    final Optional<Original> original;
     private final PrintStream log;
     private List<String> archiveOptions;
     private String archiveNote;
@@ -37,6 +40,7 @@ final class BenchContext {
         this.fake = fake;
         this.table = table;
         this.log = log;
+        this.original = options.original == null ? Optional.empty() : Optional.of(new Original(options.original, options.bun));
     }
 
     void progress(String message) {

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /** The harness's command line. Every count has a full value and a {@code --quick} value (a few seconds in all). */
 final class BenchOptions {
-    static final List<String> SECTIONS = List.of("mint", "start", "click", "rss", "conns", "tts", "ttt");
+    static final List<String> SECTIONS = List.of("mint", "start", "click", "cli", "rss", "conns", "tts", "ttt");
 
     boolean quick;
     Path root = Path.of(System.getProperty("voicebroker.root", ".")).toAbsolutePath().normalize();
@@ -28,6 +28,9 @@ final class BenchOptions {
     Long upstreamLatencyMs;
     Path out;
     boolean quiet;
+    /** A checkout of the original project (the Bun sidecar voice-broker replaces), for the comparison column. */
+    Path original;
+    Path bun;
 
     static BenchOptions parse(String... args) {
         BenchOptions o = new BenchOptions();
@@ -76,6 +79,8 @@ final class BenchOptions {
             case "--tts-bytes" -> ttsBytes = positive(name, value);
             case "--latency-ms" -> upstreamLatencyMs = (long) positive(name, value);
             case "--out" -> out = Path.of(value).toAbsolutePath();
+            case "--original" -> original = Path.of(value).toAbsolutePath().normalize();
+            case "--bun" -> bun = Path.of(value).toAbsolutePath();
             default -> throw new UsageException("unknown option " + name);
         }
     }
@@ -97,6 +102,9 @@ final class BenchOptions {
         }
         if (!Files.isExecutable(java)) {
             throw new UsageException("no java at " + java);
+        }
+        if (original != null && bun == null) {
+            throw new UsageException("--original needs --bun PATH (bench/run installs Bun from npm and passes it)");
         }
     }
 
@@ -138,7 +146,7 @@ final class BenchOptions {
     }
 
     int clickRuns() {
-        return runs != null ? runs : quick ? 2 : 10;
+        return runs != null ? runs : quick ? 1 : 10;
     }
 
     int seqMints() {
@@ -176,11 +184,13 @@ final class BenchOptions {
 
     static String usage() {
         return """
-                usage: bench/run [--quick] [--java PATH] [--runs N] [--only SECTIONS] [options]
-                  --quick              about 25 s: few runs, small counts (what CI's smoke test runs)
+                usage: bench/run [--quick] [--original CHECKOUT] [--java PATH] [--runs N] [--only SECTIONS] [options]
+                  --quick              about a minute: few runs, small counts (what CI's smoke test runs)
+                  --original DIR       a checkout of mg4costcorp-sys/Agentic-OS: adds the original's column (Bun from
+                                       npm, installed by bench/run under target/bench-tools; --bun PATH to choose)
                   --java PATH          the java that runs the broker (default: $JAVA_HOME/bin/java, else java on PATH)
                   --runs N             cold starts (and click-to-ready runs) per variant (default 15 / 10)
-                  --only LIST          comma-separated sections: mint,start,click,rss,conns,tts,ttt (default all)
+                  --only LIST          comma-separated sections: mint,start,click,cli,rss,conns,tts,ttt (default all)
                   --seq-mints N        sequential mints per side (default 5000)
                   --rounds N           32-client rounds per side (default 4, each 32 x 120 mints)
                   --concurrency N      client threads for the concurrent mint figure (default 32)

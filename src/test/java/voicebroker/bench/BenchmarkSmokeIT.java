@@ -30,6 +30,6 @@ class BenchmarkSmokeIT {
             assertTrue(row.broker() >= 0, "negative figure for '" + row.figure() + "':\n" + table.markdown());
         }
         String markdown = Bench.report(options, table);
-        assertTrue(markdown.contains("| figure | broker | reference |"), markdown);
+        assertTrue(markdown.contains("| figure | voice-broker | reference |"), markdown);
     }
 }

@@ -46,6 +46,10 @@ final class Http1 implements AutoCloseable {
         return all;
     }
 
+    int port() {
+        return port;
+    }
+
     /** Opens the connection now (otherwise the first exchange does). */
     Http1 connect() throws IOException {
         if (socket == null || socket.isClosed()) {

@@ -18,11 +18,16 @@ final class Table {
     }
 
     /**
-     * One figure. {@code broker} and {@code reference} are numbers in {@code unit} (NaN when there is none);
-     * {@code delta} is the overhead or ratio as text; {@code target} as text.
+     * One figure. {@code broker}, {@code reference} and {@code original} are numbers in {@code unit} (NaN when there
+     * is none); {@code delta} is the broker's overhead or ratio to the reference as text; {@code target} as text.
+     * The original is the same figure for the Bun sidecar the broker replaces, measured in the same run.
      */
-    record Row(String section, String figure, double broker, double reference, String delta, String target, Met met,
-               String unit) {
+    record Row(String section, String figure, double broker, double reference, String delta, double original,
+               String target, Met met, String unit) {
+        Row(String section, String figure, double broker, double reference, String delta, String target, Met met, String unit) {
+            this(section, figure, broker, reference, delta, Double.NaN, target, met, unit);
+        }
+
         String cell(double value) {
             if (Double.isNaN(value)) {
                 return "—";
@@ -55,11 +60,12 @@ final class Table {
 
     synchronized String markdown() {
         StringBuilder out = new StringBuilder();
-        out.append("| figure | broker | reference | overhead / ratio | target | met? |\n");
-        out.append("| --- | ---: | ---: | ---: | --- | --- |\n");
+        out.append("| figure | voice-broker | reference | overhead / ratio | original | voice-broker ÷ original | target | met? |\n");
+        out.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
         for (Row row : rows) {
             out.append("| ").append(row.figure()).append(" | ").append(row.cell(row.broker())).append(" | ")
                     .append(row.cell(row.reference())).append(" | ").append(row.delta()).append(" | ")
+                    .append(row.cell(row.original())).append(" | ").append(ratio(row.broker(), row.original())).append(" | ")
                     .append(row.target()).append(" | ").append(row.met().text).append(" |\n");
         }
         if (!notes.isEmpty()) {
@@ -93,6 +99,11 @@ final class Table {
             return "—";
         }
         return "×" + format(broker / reference);
+    }
+
+    /** Met when {@code value ≤ factor × original}; no verdict when the original was not measured. */
+    static Met atMostTimes(double value, double original, double factor) {
+        return Double.isNaN(original) ? Met.NONE : atMost(value, factor * original);
     }
 
     static Met atMost(double value, double limit) {

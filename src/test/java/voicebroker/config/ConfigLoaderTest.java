@@ -33,7 +33,7 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void defaultsMatchTheOldSidecarsContract() {
+    void defaultsAreTheDashboardsOriginsModelsAndTtl() {
         BrokerConfig config = ConfigLoader.load(env());
         assertFalse(config.keyed());
         assertEquals(8099, config.port());

@@ -25,4 +25,37 @@ class SecretTest {
         assertEquals("Secret[redacted]", key.toString());
         assertFalse(key.masked().contains("ABCDEFGH"));
     }
+
+    @Test
+    void theOnePassScanFindsExactlyWhatAPieceByPieceSearchFinds() {
+        java.util.Random random = new java.util.Random(42);
+        String alphabet = "ABCDEFGHIJKLMNOPQRSTUVsk-te_é€ 0123";
+        for (int round = 0; round < 2000; round++) {
+            StringBuilder text = new StringBuilder();
+            for (int i = 0, n = random.nextInt(60); i < n; i++) {
+                text.append(random.nextInt(4) == 0 ? key.reveal().charAt(random.nextInt(key.reveal().length()))
+                        : alphabet.charAt(random.nextInt(alphabet.length())));
+            }
+            if (random.nextInt(3) == 0) {
+                int start = random.nextInt(key.reveal().length() - 8);
+                text.insert(random.nextInt(text.length() + 1), key.reveal(), start, start + 8 + random.nextInt(2) - 1);
+            }
+            for (int pieceLength : new int[] {4, 8, 12}) {
+                assertEquals(pieceByPiece(key.reveal(), text.toString(), pieceLength), key.appearsIn(text.toString(), pieceLength),
+                        "piece length " + pieceLength + " in: " + text);
+            }
+        }
+    }
+
+    private static boolean pieceByPiece(String secret, String text, int pieceLength) {
+        if (text.contains(secret)) {
+            return true;
+        }
+        for (int start = 0; start + pieceLength <= secret.length(); start++) {
+            if (text.contains(secret.substring(start, start + pieceLength))) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -13,6 +13,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import voicebroker.config.Secret;
 import voicebroker.error.Refusal;
+import voicebroker.net.Origin;
 
 /** Each guard on its own: what it lets through and what it refuses, with which code and status. */
 class GuardsTest {
@@ -60,7 +61,7 @@ class GuardsTest {
 
     @Test
     void originGuardComparesWholeStrings() throws Exception {
-        OriginGuard guard = new OriginGuard(List.of("http://localhost:5173"));
+        OriginGuard guard = new OriginGuard(List.of(Origin.parse("http://localhost:5173")));
         assertEquals("allowed", code(guard.check(request("127.0.0.1", "/"))));
         assertEquals("allowed", code(guard.check(request("127.0.0.1", "/", "Origin", "http://localhost:5173"))));
         for (String bad : List.of("null", "http://localhost:3000", "http://localhost:51730", "http://localhost:517",

@@ -11,7 +11,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import voicebroker.testkit.Answer;
 import voicebroker.testkit.BrokerProcess;
+import voicebroker.testkit.Refusals;
 
 /** A test's view of a running broker: requests the way a page or script sends them, and the runtime file. */
 final class Client {
@@ -71,20 +73,6 @@ final class Client {
         return send(request.build());
     }
 
-    HttpResponse<byte[]> postForBytes(String path, String json) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(broker.url() + path)).timeout(Duration.ofSeconds(30))
-                .header("Origin", ORIGIN).header("Authorization", "Bearer " + token()).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build();
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
     HttpResponse<String> send(HttpRequest request) {
         try {
             return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
@@ -104,15 +92,8 @@ final class Client {
         }
     }
 
-    /** Asserts the response is the refusal {@code code} with {@code status}, a message and a hint; answers the body. */
+    /** The strict refusal check every layer shares (see {@link Refusals#assertRefusal}); answers the body. */
     static JsonNode assertRefusal(HttpResponse<String> response, int status, String code) {
-        JsonNode body = json(response);
-        org.junit.jupiter.api.Assertions.assertEquals(code, body.path("error").asText(), response.body());
-        org.junit.jupiter.api.Assertions.assertEquals(status, response.statusCode(), response.body());
-        org.junit.jupiter.api.Assertions.assertFalse(body.path("message").asText().isBlank(), "message");
-        org.junit.jupiter.api.Assertions.assertFalse(body.path("hint").asText().isBlank(), "hint");
-        org.junit.jupiter.api.Assertions.assertEquals("no-store", response.headers().firstValue("cache-control").orElse(""));
-        org.junit.jupiter.api.Assertions.assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("application/json"));
-        return body;
+        return Refusals.assertRefusal(Answer.of(response), status, code);
     }
 }

@@ -1,43 +1,62 @@
-package voicebroker.it;
+package voicebroker.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static voicebroker.it.Client.assertRefusal;
-import static voicebroker.it.Client.json;
+import static voicebroker.http.InProcessBroker.ORIGIN;
+import static voicebroker.http.InProcessBroker.dashboard;
+import static voicebroker.http.InProcessBroker.request;
+import static voicebroker.testkit.Refusals.assertRefusal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import voicebroker.testkit.BrokerProcess;
+import voicebroker.config.Limits;
+import voicebroker.testkit.Answer;
 import voicebroker.testkit.FakeOpenAi;
 import voicebroker.testkit.Fault;
 import voicebroker.testkit.RecordedRequest;
 
-/** The broker's routes end to end: a real broker process against the contract-checking fake upstream. */
+/**
+ * The broker's routes through the whole pipeline, in-process, against the contract-checking fake upstream on a real
+ * loopback socket: what each route sends upstream and what the page gets back, for answers and upstream faults.
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BrokerRoutesIT {
+class BrokerRoutesTest {
     private FakeOpenAi fake;
-    private BrokerProcess broker;
-    private Client client;
+    private InProcessBroker broker;
 
     @BeforeAll
     void start() {
         fake = FakeOpenAi.http().start();
-        broker = BrokerProcess.start(Brokers.against(fake, "VOICE_UPSTREAM_TIMEOUT", "2", "VOICE_CALLS_PER_MINUTE", "1000"));
-        client = new Client(broker);
+        broker = InProcessBroker.against(fake, config -> config.limits(Limits.defaults().withUpstreamTimeout(Duration.ofSeconds(2))
+                .withCallRates(8, 1000)));
     }
 
     @AfterAll
     void stop() {
-        broker.close();
         fake.close();
+    }
+
+    private Answer post(String path, String json) {
+        return broker.send(dashboard(path, json));
+    }
+
+    private Answer get(String path, String origin) {
+        InProcessBroker.Request request = request("GET", path);
+        return broker.send(origin == null ? request : request.header("Origin", origin));
+    }
+
+    /** A streamed answer's bytes, exactly as they were copied through. */
+    private static byte[] bytes(Answer answer) {
+        return answer.body().getBytes(StandardCharsets.ISO_8859_1);
     }
 
     @BeforeEach
@@ -55,30 +74,30 @@ class BrokerRoutesIT {
 
     @Test
     void healthSaysKeyedAndTheBaseWithoutV1() {
-        HttpResponse<String> response = client.get("/api/health", null);
-        assertEquals(200, response.statusCode());
-        JsonNode body = json(response);
+        Answer response = get("/api/health", null);
+        assertEquals(200, response.status());
+        JsonNode body = response.json();
         assertTrue(body.path("ok").asBoolean());
         assertTrue(body.path("keyed").asBoolean());
         assertEquals(fake.rootUrl(), body.path("base").asText());
-        assertFalse(response.headers().firstValue("access-control-allow-origin").isPresent(), "no CORS without an Origin");
-        assertEquals("nosniff", response.headers().firstValue("x-content-type-options").orElse(""));
+        assertNull(response.header("access-control-allow-origin"), "no CORS without an Origin");
+        assertEquals("nosniff", String.valueOf(response.header("x-content-type-options")));
     }
 
     @Test
     void healthEchoesAnAllowedOriginExactlyWithVary() {
-        HttpResponse<String> response = client.get("/api/health", Client.ORIGIN);
-        assertEquals(200, response.statusCode());
-        assertEquals(Client.ORIGIN, response.headers().firstValue("access-control-allow-origin").orElse(""));
-        assertEquals("Origin", response.headers().firstValue("vary").orElse(""));
-        assertFalse(response.headers().firstValue("access-control-allow-credentials").isPresent());
+        Answer response = get("/api/health", ORIGIN);
+        assertEquals(200, response.status());
+        assertEquals(ORIGIN, String.valueOf(response.header("access-control-allow-origin")));
+        assertEquals("Origin", String.valueOf(response.header("vary")));
+        assertNull(response.header("access-control-allow-credentials"));
     }
 
     @Test
     void mintReturnsTheOldFieldsPlusAbsoluteEndpoints() {
-        HttpResponse<String> response = client.post("/api/session", "{\"voice\":\"marin\"}");
-        assertEquals(200, response.statusCode(), response.body());
-        JsonNode body = json(response);
+        Answer response = post("/api/session", "{\"voice\":\"marin\"}");
+        assertEquals(200, response.status(), response.body());
+        JsonNode body = response.json();
         assertTrue(body.path("value").asText().startsWith("ek_"));
         assertTrue(fake.isLiveSecret(body.path("value").asText()), "the secret is the one the upstream minted");
         assertEquals("gpt-realtime", body.path("model").asText());
@@ -92,8 +111,8 @@ class BrokerRoutesIT {
         assertEquals("server_vad", configured.path("vad").asText());
         assertEquals("gpt-4o-mini-transcribe", configured.path("transcription").asText());
         assertEquals("marin", configured.path("voice").asText());
-        assertEquals("no-store", response.headers().firstValue("cache-control").orElse(""));
-        assertEquals(Client.ORIGIN, response.headers().firstValue("access-control-allow-origin").orElse(""));
+        assertEquals("no-store", String.valueOf(response.header("cache-control")));
+        assertEquals(ORIGIN, String.valueOf(response.header("access-control-allow-origin")));
 
         RecordedRequest sent = mints().get(0);
         assertEquals("Bearer " + FakeOpenAi.DEFAULT_KEY, sent.header("authorization"));
@@ -105,7 +124,7 @@ class BrokerRoutesIT {
 
     @Test
     void modeAndVoiceChooseTheTemplateAndVoice() {
-        JsonNode body = json(client.post("/api/session", "{\"voice\":\"cedar\",\"mode\":\"direct\"}"));
+        JsonNode body = post("/api/session", "{\"voice\":\"cedar\",\"mode\":\"direct\"}").json();
         assertEquals("cedar", body.path("configured").path("voice").asText());
         assertEquals("direct", body.path("configured").path("mode").asText());
         JsonNode session = mints().get(0).json().path("session");
@@ -115,23 +134,23 @@ class BrokerRoutesIT {
 
     @Test
     void anEmptyBodyMintsWithDefaults() {
-        JsonNode body = json(client.post("/api/session", ""));
+        JsonNode body = post("/api/session", "").json();
         assertEquals("marin", body.path("configured").path("voice").asText());
         assertEquals("companion", body.path("configured").path("mode").asText());
     }
 
     @Test
     void unknownModeOrBadVoiceIsRefusedBeforeTheUpstream() {
-        assertEquals("mode", assertRefusal(client.post("/api/session", "{\"mode\":\"pirate\"}"), 400, "invalid_request").path("field").asText());
-        assertEquals("voice", assertRefusal(client.post("/api/session", "{\"voice\":\"<script>\"}"), 400, "invalid_request").path("field").asText());
-        assertEquals("model", assertRefusal(client.post("/api/session", "{\"model\":\"gpt-4o\"}"), 400, "invalid_request").path("field").asText());
+        assertEquals("mode", assertRefusal(post("/api/session", "{\"mode\":\"pirate\"}"), 400, "invalid_request").path("field").asText());
+        assertEquals("voice", assertRefusal(post("/api/session", "{\"voice\":\"<script>\"}"), 400, "invalid_request").path("field").asText());
+        assertEquals("model", assertRefusal(post("/api/session", "{\"model\":\"gpt-4o\"}"), 400, "invalid_request").path("field").asText());
         assertTrue(mints().isEmpty());
     }
 
     @Test
     void fallsBackToTheNextModelOnlyWhenTheModelIsUnavailable() {
         fake.modelUnavailable("gpt-realtime");
-        JsonNode body = json(client.post("/api/session", "{}"));
+        JsonNode body = post("/api/session", "{}").json();
         assertEquals("gpt-realtime-2", body.path("model").asText());
         assertEquals(2, mints().size());
     }
@@ -140,7 +159,7 @@ class BrokerRoutesIT {
     void whenNoModelIsAvailableTheLastRefusalComesBack() {
         fake.modelUnavailable("gpt-realtime");
         fake.modelUnavailable("gpt-realtime-2");
-        JsonNode body = assertRefusal(client.post("/api/session", "{}"), 502, "upstream_rejected");
+        JsonNode body = assertRefusal(post("/api/session", "{}"), 502, "upstream_rejected");
         assertEquals("session.model", body.path("param").asText());
         assertEquals(2, mints().size());
     }
@@ -150,7 +169,7 @@ class BrokerRoutesIT {
         fake.faultNext("/v1/realtime/client_secrets", 5, Fault.status(401,
                 "{\"error\":{\"message\":\"Incorrect API key provided: " + FakeOpenAi.DEFAULT_KEY.substring(0, 12)
                         + "****6789. You can find your API key at https://platform.openai.com/account/api-keys.\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":\"invalid_api_key\"}}"));
-        HttpResponse<String> response = client.post("/api/session", "{}");
+        Answer response = post("/api/session", "{}");
         JsonNode body = assertRefusal(response, 502, "upstream_auth");
         assertEquals(1, mints().size(), "exactly one upstream call: auth errors are never retried with another model");
         assertEquals("invalid_api_key", body.path("upstream_code").asText());
@@ -162,15 +181,15 @@ class BrokerRoutesIT {
     void upstreamRateLimitIsPassedOnWithRetryAfter() {
         fake.faultNext("/v1/realtime/client_secrets", 1, Fault.status(429,
                 "{\"error\":{\"message\":\"Rate limit reached\",\"type\":\"requests\",\"param\":null,\"code\":\"rate_limit_exceeded\"}}").header("Retry-After", "7"));
-        HttpResponse<String> response = client.post("/api/session", "{}");
+        Answer response = post("/api/session", "{}");
         assertRefusal(response, 503, "upstream_rate_limited");
-        assertEquals("7", response.headers().firstValue("retry-after").orElse(""));
+        assertEquals("7", String.valueOf(response.header("retry-after")));
     }
 
     @Test
     void upstreamServerErrorsBecomeOurCodeNotTheirBody() {
         fake.faultNext("/v1/realtime/client_secrets", 1, Fault.html(500, "<html><body>Internal error at org-secretcorp</body></html>"));
-        HttpResponse<String> response = client.post("/api/session", "{}");
+        Answer response = post("/api/session", "{}");
         assertRefusal(response, 502, "upstream_unavailable");
         assertFalse(response.body().contains("secretcorp"));
     }
@@ -178,15 +197,15 @@ class BrokerRoutesIT {
     @Test
     void upstreamInvalidJsonIsUnavailableNotACrash() {
         fake.faultNext("/v1/realtime/client_secrets", 1, Fault.invalidJson());
-        assertRefusal(client.post("/api/session", "{}"), 502, "upstream_unavailable");
-        assertEquals(200, client.post("/api/session", "{}").statusCode(), "the broker keeps serving");
+        assertRefusal(post("/api/session", "{}"), 502, "upstream_unavailable");
+        assertEquals(200, post("/api/session", "{}").status(), "the broker keeps serving");
     }
 
     @Test
     void aHungUpstreamTimesOutWithinTheConfiguredBound() {
         fake.faultNext("/v1/realtime/client_secrets", 1, Fault.hang());
         long start = System.nanoTime();
-        assertRefusal(client.post("/api/session", "{}"), 504, "upstream_timeout");
+        assertRefusal(post("/api/session", "{}"), 504, "upstream_timeout");
         long millis = (System.nanoTime() - start) / 1_000_000;
         assertTrue(millis >= 1500 && millis < 6000, "timed out after " + millis + " ms with a 2 s bound");
     }
@@ -195,7 +214,7 @@ class BrokerRoutesIT {
     void redirectsAreNeverFollowed() {
         try (FakeOpenAi elsewhere = FakeOpenAi.http().start()) {
             fake.faultNext("/v1/realtime/client_secrets", 1, Fault.redirect(307, elsewhere.baseUrl() + "/realtime/client_secrets"));
-            assertRefusal(client.post("/api/session", "{}"), 502, "upstream_redirect");
+            assertRefusal(post("/api/session", "{}"), 502, "upstream_redirect");
             assertEquals(0, elsewhere.requests().size(), "the redirect target received nothing, so never the key");
         }
     }
@@ -203,11 +222,11 @@ class BrokerRoutesIT {
     @Test
     void sampleStreamsTheUpstreamAudioThrough() {
         fake.speechBytes(200_000);
-        HttpResponse<byte[]> response = client.postForBytes("/api/sample", "{\"voice\":\"cedar\"}");
-        assertEquals(200, response.statusCode());
-        assertEquals("audio/mpeg", response.headers().firstValue("content-type").orElse(""));
-        assertEquals(200_000, response.body().length);
-        assertArrayEquals("ID3".getBytes(), java.util.Arrays.copyOf(response.body(), 3));
+        Answer response = post("/api/sample", "{\"voice\":\"cedar\"}");
+        assertEquals(200, response.status());
+        assertEquals("audio/mpeg", String.valueOf(response.header("content-type")));
+        assertEquals(200_000, bytes(response).length);
+        assertArrayEquals("ID3".getBytes(), java.util.Arrays.copyOf(bytes(response), 3));
         RecordedRequest sent = fake.requestsTo("/v1/audio/speech").get(0);
         assertEquals(java.util.List.of(), sent.violations(), "the request satisfies CreateSpeechRequest");
         assertEquals("cedar", sent.json().path("voice").asText());
@@ -216,9 +235,9 @@ class BrokerRoutesIT {
 
     @Test
     void ttsTakesInputVoiceFormatInstructionsAndSpeed() {
-        HttpResponse<byte[]> response = client.postForBytes("/api/tts",
+        Answer response = post("/api/tts",
                 "{\"input\":\"Hello there\",\"voice\":\"alloy\",\"format\":\"wav\",\"instructions\":\"Cheerful\",\"speed\":1.5}");
-        assertEquals(200, response.statusCode());
+        assertEquals(200, response.status());
         JsonNode sent = fake.requestsTo("/v1/audio/speech").get(0).json();
         assertEquals("Hello there", sent.path("input").asText());
         assertEquals("wav", sent.path("response_format").asText());
@@ -229,18 +248,18 @@ class BrokerRoutesIT {
     @Test
     void ttsRefusesTooLongInputAndBadValuesWithoutCallingTheUpstream() {
         String longInput = "a".repeat(4097);
-        assertEquals("input", assertRefusal(client.post("/api/tts", "{\"input\":\"" + longInput + "\"}"), 400, "invalid_request").path("field").asText());
-        assertEquals("speed", assertRefusal(client.post("/api/tts", "{\"input\":\"hi\",\"speed\":9}"), 400, "invalid_request").path("field").asText());
-        assertEquals("format", assertRefusal(client.post("/api/tts", "{\"input\":\"hi\",\"format\":\"exe\"}"), 400, "invalid_request").path("field").asText());
-        assertEquals("input", assertRefusal(client.post("/api/tts", "{}"), 400, "invalid_request").path("field").asText());
+        assertEquals("input", assertRefusal(post("/api/tts", "{\"input\":\"" + longInput + "\"}"), 400, "invalid_request").path("field").asText());
+        assertEquals("speed", assertRefusal(post("/api/tts", "{\"input\":\"hi\",\"speed\":9}"), 400, "invalid_request").path("field").asText());
+        assertEquals("format", assertRefusal(post("/api/tts", "{\"input\":\"hi\",\"format\":\"exe\"}"), 400, "invalid_request").path("field").asText());
+        assertEquals("input", assertRefusal(post("/api/tts", "{}"), 400, "invalid_request").path("field").asText());
         assertTrue(fake.requestsTo("/v1/audio/speech").isEmpty());
     }
 
     @Test
     void aStalledSpeechStreamIsCutAndTheBrokerKeepsServing() {
         fake.faultNext("/v1/audio/speech", 1, Fault.body(200, "audio/mpeg", "ID3partial").trickled(4, Duration.ofSeconds(5)));
-        HttpResponse<byte[]> cut = client.postForBytes("/api/sample", "{}");
-        assertEquals(200, cut.statusCode());
-        assertEquals(200, client.get("/api/health", null).statusCode());
+        Answer cut = post("/api/sample", "{}");
+        assertEquals(200, cut.status());
+        assertEquals(200, get("/api/health", null).status());
     }
 }

@@ -1,0 +1,29 @@
+package voicebroker.pipeline;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Headers every answer carries: never cached ({@code no-store}), never sniffed into another type, a cache key that
+ * includes the Origin, no referrer. Answers that are not refusals also get {@code Cross-Origin-Resource-Policy:
+ * same-origin}, so no foreign page can embed them. Refusals go without it: a page on another localhost port must
+ * be able to see that the broker refused it (Chromium blocks an opaque no-cors answer under any CORP value), or it
+ * cannot tell "forbidden" from "not running"; a refusal holds nothing secret.
+ */
+public final class SafeHeaders implements Step {
+
+    @Override
+    public Reply proceed(Exchange exchange, Chain next) throws IOException {
+        Reply reply = next.proceed(exchange);
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Cache-Control", "no-store");
+        headers.put("X-Content-Type-Options", "nosniff");
+        headers.put("Vary", "Origin");
+        headers.put("Referrer-Policy", "no-referrer");
+        if (!reply.isRefusal()) {
+            headers.put("Cross-Origin-Resource-Policy", "same-origin");
+        }
+        return reply.withHeaders(headers);
+    }
+}
