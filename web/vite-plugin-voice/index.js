@@ -75,7 +75,8 @@ function checkOptions(options) {
     if (env === null || typeof env !== "object" || Array.isArray(env)) throw new TypeError("voiceBroker: env must be an object of strings");
     for (const [name, value] of Object.entries(env)) {
       if (typeof value !== "string") throw new TypeError(`voiceBroker: env.${name} must be a string`);
-      if (name === "OPENAI_API_KEY" || /sk-[A-Za-z0-9]/.test(value) || /ek_[A-Za-z0-9]/.test(value)) {
+      // A value the shared redaction would mask holds a key, a client secret or a bearer credential.
+      if (name === "OPENAI_API_KEY" || redact(value) !== value) {
         throw new TypeError(
           `voiceBroker: env.${name} looks like a secret; keep the key in the environment or the broker's .env, never in vite.config`,
         );
