@@ -77,6 +77,18 @@ final class Command {
     }
 
     /**
+     * Starts parsing the environment's configuration on a second thread. Stop, status and mint find the broker
+     * with VOICE_PORT and VOICE_RUNTIME_DIR alone; the full parse (session templates, a generated token, an IPv6
+     * probe) costs as much as the rest of the command, so it runs beside the search instead of before it.
+     * {@link #configOrWarning} then takes the parsed result (the environment parses once and remembers).
+     */
+    static void parseConfigAside(LaunchEnvironment environment) {
+        Thread parse = new Thread(environment::configProblem, "config-parse");
+        parse.setDaemon(true);
+        parse.start();
+    }
+
+    /**
      * The environment's configuration, or a warning on stderr naming its problem: stop, status and mint act on
      * the broker that runs, which does not depend on what the current environment would start.
      */

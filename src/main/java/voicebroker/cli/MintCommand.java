@@ -31,14 +31,16 @@ final class MintCommand {
             return Command.usageError("mint", e);
         }
         boolean json = options.has("--json");
+        LaunchEnvironment environment = LaunchEnvironment.current();
+        Command.parseConfigAside(environment);
         try {
-            LaunchEnvironment environment = LaunchEnvironment.current();
-            Command.configOrWarning(environment);
             BrokerState state = new Launcher(environment, Command::progress).inspect();
             if (!(state instanceof BrokerState.Running running)) {
+                Command.configOrWarning(environment);
                 return notRunning(state, json);
             }
             BrokerClient.Answer answer = BrokerClient.mint(running.info(), fields(options));
+            Command.configOrWarning(environment);
             if (json) {
                 System.out.println(answer.body().toString());
             } else if (answer.ok()) {
@@ -51,6 +53,7 @@ final class MintCommand {
             }
             return Command.EXIT_OK;
         } catch (LaunchException e) {
+            Command.configOrWarning(environment);
             return Command.fail(e, json);
         }
     }

@@ -34,11 +34,12 @@ final class StatusCommand {
         }
         boolean json = options.has("--json");
         LaunchEnvironment environment = LaunchEnvironment.current();
-        Optional<BrokerConfig> config = Command.configOrWarning(environment);
+        Command.parseConfigAside(environment);
         Launcher launcher = new Launcher(environment, Command::progress);
         try {
             LaunchFiles files = launcher.files();
             BrokerState state = launcher.inspect();
+            Optional<BrokerConfig> config = Command.configOrWarning(environment);
             if (state instanceof BrokerState.Running running) {
                 return report(running.info(), files, config, json, true);
             }
@@ -48,6 +49,7 @@ final class StatusCommand {
             }
             return notRunning(state, files, json);
         } catch (LaunchException e) {
+            Command.configOrWarning(environment);
             return Command.fail(e, json);
         }
     }

@@ -23,11 +23,12 @@ final class StopCommand {
             return Command.usageError("stop", e);
         }
         LaunchEnvironment environment = LaunchEnvironment.current();
-        Command.configOrWarning(environment);
+        Command.parseConfigAside(environment);
         Launcher launcher = new Launcher(environment, Command::progress);
         try {
             int port = launcher.files().port();
             StopResult result = launcher.stop();
+            Command.configOrWarning(environment);
             if (result.stoppedPid().isPresent()) {
                 Command.result("voice-broker stopped (pid " + result.stoppedPid().get() + ", port " + port + ")");
             } else {
@@ -37,6 +38,7 @@ final class StopCommand {
             }
             return Command.EXIT_OK;
         } catch (LaunchException e) {
+            Command.configOrWarning(environment);
             return Command.fail(e, false);
         }
     }

@@ -3,6 +3,7 @@ package voicebroker.config;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import voicebroker.json.JsonTree;
 
 /**
  * One GA Realtime session template per mode (instructions, tools, audio settings). The broker adds
@@ -21,7 +23,10 @@ import java.util.Set;
 public final class SessionTemplates {
     public static final String DEFAULT_MODE = "companion";
     private static final String VAR = "VOICE_SESSION_TEMPLATES";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first use: only a user's template file needs it, and commands that merely check the configuration do not. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
     /** Fields the broker owns: a template may not set them. */
     private static final Set<String> BROKER_OWNED = Set.of("type", "model");
 
@@ -34,16 +39,16 @@ public final class SessionTemplates {
     /** The built-in neutral templates: {@code companion} (short neutral instructions) and {@code direct} (none). */
     public static SessionTemplates builtIn() {
         try {
-            ObjectNode companion = (ObjectNode) JSON.readTree("""
+            ObjectNode companion = (ObjectNode) JsonTree.parse("""
                     {"instructions": "You are a helpful, concise voice assistant. Answer briefly and ask when something is unclear.",
                      "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"},
                                          "turn_detection": {"type": "server_vad"}},
                                "output": {"voice": "marin"}}}""");
-            ObjectNode direct = (ObjectNode) JSON.readTree("""
+            ObjectNode direct = (ObjectNode) JsonTree.parse("""
                     {"audio": {"input": {"turn_detection": {"type": "server_vad"}},
                                "output": {"voice": "marin"}}}""");
             return new SessionTemplates(Map.of(DEFAULT_MODE, companion, "direct", direct));
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("built-in templates are valid JSON", e);
         }
     }
@@ -94,7 +99,7 @@ public final class SessionTemplates {
      * page's choice, else the template's, else {@link #DEFAULT_VOICE}).
      */
     public static ObjectNode forRequest(ObjectNode template, String model, String voice) {
-        ObjectNode session = JSON.createObjectNode();
+        ObjectNode session = JsonNodeFactory.instance.objectNode();
         session.put("type", "realtime");
         session.put("model", model);
         session.setAll(template.deepCopy());
@@ -121,12 +126,16 @@ public final class SessionTemplates {
 
     /** Every mode with its template, in a stable order: what the configuration fingerprint covers. */
     public String describe() {
-        return new java.util.TreeMap<>(byMode).toString();
+        StringBuilder text = new StringBuilder();
+        for (Map.Entry<String, ObjectNode> mode : new java.util.TreeMap<>(byMode).entrySet()) {
+            text.append(mode.getKey()).append('=').append(JsonTree.write(mode.getValue())).append('\n');
+        }
+        return text.toString();
     }
 
     private static JsonNode readFile(Path file) {
         try {
-            return JSON.readTree(Files.readString(file));
+            return Json.MAPPER.readTree(Files.readString(file));
         } catch (JsonProcessingException e) {
             throw invalid(file, "it is not valid JSON (line " + e.getLocation().getLineNr() + ").");
         } catch (IOException e) {

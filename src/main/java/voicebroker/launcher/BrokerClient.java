@@ -1,17 +1,16 @@
 package voicebroker.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
+import voicebroker.json.JsonTree;
 
 /** Calls a running broker the way a script would: the token from its runtime file, as a Bearer header. */
 public final class BrokerClient {
     /** Above the broker's own upstream timeout, so the broker's answer (even upstream_timeout) always arrives. */
     private static final Duration MINT_TIMEOUT = Duration.ofSeconds(40);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The broker's answer: its status and JSON body (a refusal has error, message and hint). */
     public record Answer(int status, JsonNode body) {
@@ -29,8 +28,8 @@ public final class BrokerClient {
             URI url = url(broker);
             LoopbackHttp.Answer answer = LoopbackHttp.exchange(url.getHost().replace("[", "").replace("]", ""), url.getPort(), "POST", "/api/session", Map.of(
                     "Authorization", "Bearer " + broker.token(), "Content-Type", "application/json"),
-                    JSON.writeValueAsBytes(fields), MINT_TIMEOUT);
-            return new Answer(answer.status(), JSON.readTree(answer.body()));
+                    JsonTree.object(fields).getBytes(java.nio.charset.StandardCharsets.UTF_8), MINT_TIMEOUT);
+            return new Answer(answer.status(), JsonTree.parse(answer.body()));
         } catch (IOException e) {
             throw LaunchException.failed("the broker at " + broker.url() + " did not answer the mint (" + e.getClass().getSimpleName() + ").",
                     "check it with './voice status'; restart it with './voice stop && ./voice start'.");

@@ -82,7 +82,7 @@ final class BrokerProcesses {
                 return false;
             }
             try {
-                Thread.sleep(20);
+                Thread.sleep(5);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return !isAlive(pid);

@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import voicebroker.json.JsonTree;
 
 /**
  * The runtime file: how the launcher and scripts find a running broker (pid, port, url, token, a salted
@@ -21,7 +22,11 @@ import java.util.Set;
  * atomically, and is removed when the broker stops.
  */
 public final class RuntimeFile {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Made on first write: only the broker writes the file, and commands that read it need no object mapper. */
+    private static final class Json {
+        static final ObjectMapper MAPPER = new ObjectMapper();
+    }
+
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
 
@@ -70,7 +75,7 @@ public final class RuntimeFile {
         ensurePrivateDir(file.getParent());
         Path temp = Files.createTempFile(file.getParent(), ".broker-", ".tmp", PosixFilePermissions.asFileAttribute(FILE_MODE));
         try {
-            Files.write(temp, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(contents));
+            Files.write(temp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(contents));
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -83,7 +88,7 @@ public final class RuntimeFile {
 
     public static Optional<JsonNode> read(Path file) {
         try {
-            return Optional.ofNullable(JSON.readTree(file.toFile())).filter(JsonNode::isObject);
+            return Optional.of(JsonTree.parse(Files.readString(file))).filter(JsonNode::isObject);
         } catch (IOException e) {
             return Optional.empty();
         }

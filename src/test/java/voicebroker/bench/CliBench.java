@@ -27,6 +27,9 @@ final class CliBench {
         Path voice = ctx.options.root.resolve("voice");
         int runs = ctx.options.clickRuns();
         ctx.progress("cli: " + runs + " runs of voice " + String.join(", ", COMMANDS));
+        // The archive first, as the other sections do: without it the voice script runs without one, and the first
+        // 'voice start' would make one in the background, in the middle of the timed commands.
+        ctx.archiveOptions();
         Path work = StartBench.privateTempDir("bench-cli");
         int port = BrokerProcess.freePort();
         Map<String, List<Long>> times = new java.util.LinkedHashMap<>();

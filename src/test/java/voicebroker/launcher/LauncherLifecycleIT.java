@@ -250,6 +250,7 @@ class LauncherLifecycleIT {
         VoiceCli.Run stop = record(voice.runWithEnv(broken, "stop"));
         assertEquals(0, stop.exit(), stop::toString);
         assertTrue(stop.stdout().contains("stopped (pid " + pid), stop::toString);
+        assertTrue(stop.stderr().contains("warning") && stop.stderr().contains("VOICE_SECRET_TTL"), stop::toString);
 
         VoiceCli.Run start = record(voice.runWithEnv(broken, "start"));
         assertEquals(2, start.exit(), "start still refuses to start what it cannot configure: " + start);

@@ -48,10 +48,13 @@ class RotatingLogTest {
     void redactsWhatItWrites() throws Exception {
         Path file = dir.resolve("broker.log");
         Log.toFile(file, 1024 * 1024);
-        Log.warn("upstream said: invalid key sk-test-abcdefghijklmnopqrstuvwxyz0123456789");
+        // A key no other test has made a Secret of: those are registered process-wide and redacted whole, while
+        // this line must show the pattern redaction of a key the broker never knew.
+        String body = "rotatinglog" + Long.toHexString(System.nanoTime()) + "abcdefghijklmnopqrstuvwxyz";
+        Log.warn("upstream said: invalid key sk-test-" + body);
 
         String text = Files.readString(file);
         assertTrue(text.contains("upstream said: invalid key sk-[redacted]"), text);
-        assertFalse(text.contains("abcdefghijklmnopqrstuvwxyz0123456789"));
+        assertFalse(text.contains(body));
     }
 }
