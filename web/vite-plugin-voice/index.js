@@ -23,6 +23,33 @@ function loopbackOrigins(port, protocol = "http") {
   };
 }
 
+// Host name labels as the broker's Origin type accepts them: browsers also take hyphen-edged, empty and
+// trailing-dot labels, but here those are typos or aliases of another origin, which could never match.
+const DNS_LABEL = /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?$/;
+
+/**
+ * Why `o` is not an origin the broker accepts, or null when it is: exactly what a browser sends in its Origin
+ * header (new URL(o).origin === o), over http or https, on a real port, with a well-formed host name. The shared
+ * table src/test/resources/origins.json holds the cases the broker's Java Origin type is tested on too.
+ */
+function originProblem(o) {
+  if (typeof o !== "string") return "it is not a string";
+  let u;
+  try {
+    u = new URL(o);
+  } catch {
+    return "it is not a URL";
+  }
+  if (u.origin !== o) return "a browser would send it as " + JSON.stringify(u.origin);
+  if (u.protocol !== "http:" && u.protocol !== "https:") return "only http and https pages can call the broker";
+  if (u.port === "0") return "port 0 is no port a page is served from";
+  const ip = u.hostname.startsWith("[") || /^[0-9.]+$/.test(u.hostname);
+  if (!ip && !u.hostname.split(".").every((label) => DNS_LABEL.test(label))) {
+    return "a host name label is empty, ends in a dot or starts or ends with a hyphen";
+  }
+  return null;
+}
+
 function checkOptions(options) {
   if (options === null || typeof options !== "object") throw new TypeError("voiceBroker(options): options must be an object");
   const { voiceCommand, dashboardTokenHeader, dashboardTokenFile, allowedOrigins, env, endpoint, launcherTimeoutMs } = options;
@@ -40,22 +67,16 @@ function checkOptions(options) {
       throw new TypeError("voiceBroker: allowedOrigins must be a non-empty array of origins");
     }
     for (const o of allowedOrigins) {
-      let u;
-      try {
-        u = new URL(o);
-      } catch {
-        throw new TypeError(`voiceBroker: allowedOrigins: ${JSON.stringify(o)} is not an origin`);
-      }
-      if (u.origin !== o || (u.protocol !== "http:" && u.protocol !== "https:")) {
-        throw new TypeError(`voiceBroker: allowedOrigins: ${JSON.stringify(o)} is not an exact http(s) origin (want e.g. "http://localhost:5173")`);
-      }
+      const why = originProblem(o);
+      if (why) throw new TypeError(`voiceBroker: allowedOrigins: ${JSON.stringify(o)} is not an exact http(s) origin: ${why} (want e.g. "http://localhost:5173")`);
     }
   }
   if (env !== undefined) {
     if (env === null || typeof env !== "object" || Array.isArray(env)) throw new TypeError("voiceBroker: env must be an object of strings");
     for (const [name, value] of Object.entries(env)) {
       if (typeof value !== "string") throw new TypeError(`voiceBroker: env.${name} must be a string`);
-      if (name === "OPENAI_API_KEY" || /sk-[A-Za-z0-9]/.test(value) || /ek_[A-Za-z0-9]/.test(value)) {
+      // A value the shared redaction would mask holds a key, a client secret or a bearer credential.
+      if (name === "OPENAI_API_KEY" || redact(value) !== value) {
         throw new TypeError(
           `voiceBroker: env.${name} looks like a secret; keep the key in the environment or the broker's .env, never in vite.config`,
         );

@@ -8,6 +8,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import voicebroker.net.IpLiteral;
 
 /**
  * One HTTP/1.1 exchange with a broker on a loopback address, over a plain socket: the launcher's commands talk
@@ -32,10 +33,8 @@ final class LoopbackHttp {
             throws IOException {
         try (Socket socket = new Socket()) {
             socket.setTcpNoDelay(true);
-            InetAddress address = InetAddress.getByName(host);
-            if (!address.isLoopbackAddress()) {
-                throw new IOException(host + " is not a loopback address");
-            }
+            InetAddress address = IpLiteral.parse(host).filter(InetAddress::isLoopbackAddress)
+                    .orElseThrow(() -> new IOException(host + " is not a loopback IP literal"));
             socket.connect(new InetSocketAddress(address, port), (int) Math.min(timeout.toMillis(), 2000));
             socket.setSoTimeout((int) timeout.toMillis());
             StringBuilder head = new StringBuilder(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: ")

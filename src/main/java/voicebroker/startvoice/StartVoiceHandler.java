@@ -1,12 +1,10 @@
 package voicebroker.startvoice;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -14,17 +12,11 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-import voicebroker.config.Secret;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
-import voicebroker.guard.FailureThrottle;
-import voicebroker.guard.Guard;
-import voicebroker.guard.GuardChain;
 import voicebroker.guard.HostGuard;
 import voicebroker.guard.JsonContentTypeGuard;
-import voicebroker.guard.KeyFields;
 import voicebroker.guard.LoopbackPeerGuard;
-import voicebroker.guard.OriginGuard;
 import voicebroker.guard.RequestFacts;
 import voicebroker.launcher.LaunchEnvironment;
 import voicebroker.launcher.LaunchException;
@@ -32,32 +24,29 @@ import voicebroker.launcher.LaunchResult;
 import voicebroker.launcher.Launcher;
 import voicebroker.log.Redactor;
 import voicebroker.net.Origin;
-import voicebroker.pipeline.StrictJson;
+import voicebroker.pipeline.Connection;
+import voicebroker.pipeline.Exchange;
+import voicebroker.pipeline.Pipeline;
+import voicebroker.pipeline.Reply;
+import voicebroker.pipeline.SafeHeaders;
+import voicebroker.pipeline.Step;
 
 /**
  * Decides a {@code POST /__start_voice} from the dashboard's dev server (threat model rule 9): a plain class
  * with no server dependency, so a Vite plugin (through {@code voice launcher}), a JDK server (through
  * {@link StartVoiceHttpHandler}) or anything else can mount it. The launcher is privileged: it spends no key
- * itself but starts the process that holds one, so it checks the caller at least as strictly as the broker,
- * with the broker's own guard classes, in this order: loopback peer, Host, method, Origin (required), fetch
- * metadata, dashboard token (when configured), JSON content type, the caller's OS user ({@link StartCaller}),
- * body. Only then does it start the broker, with the dev server's origins as the broker's allowed origins, and
- * hand the broker token to the page. No check starts anything: a refusal starts nothing.
+ * itself but starts the process that holds one, so it checks the caller at least as strictly as the broker, as
+ * one list of the broker's own pipeline steps (below). Only when every check passes does it start the broker,
+ * with the dev server's origins as the broker's allowed origins, and hand the broker token to the page. No check
+ * starts anything: a refusal starts nothing.
  *
  * <p>It takes nothing from the browser: no key, no base, no argument. The body must be empty or {@code {}}.
  */
 public final class StartVoiceHandler {
     public static final String PATH = "/__start_voice";
-    public static final int MAX_BODY_BYTES = 16 * 1024;
-    private static final String NOTHING_FROM_BROWSER = "/__start_voice takes no fields: the key and base come only from the dev "
-            + "server's environment or the broker's .env file. Send an empty body or {}.";
+    public static final int MAX_BODY_BYTES = NoFields.MAX_BYTES;
 
-
-    private final Settings settings;
-    private final Starter starter;
-    private final Guard headerChecks;
-    private final FailureThrottle tokenFailures = new FailureThrottle(10, Duration.ofSeconds(10));
-    private final StartCaller caller;
+    private final Pipeline pipeline;
 
     /**
      * The host's own, trusted settings (never from a request).
@@ -131,26 +120,41 @@ public final class StartVoiceHandler {
         this(settings, starter, StartCaller.thisProcess());
     }
 
-    /** {@code caller} judges the caller's OS user (tests give it other socket tables). */
+    /**
+     * {@code caller} judges the caller's OS user (tests give it other socket tables). The checks in order: the
+     * ones that need only the connection and headers first, cheapest and most hostile-facing first; the body,
+     * already read and bounded by the host, next; the caller's OS user, which costs a read of the kernel's socket
+     * table, after every cheap check; the start last. DESIGN.md walks through the same list.
+     */
     public StartVoiceHandler(Settings settings, Starter starter, StartCaller caller) {
-        this.settings = settings;
-        this.starter = starter;
-        this.caller = caller;
-        this.headerChecks = GuardChain.of(
-                new LoopbackPeerGuard(),
-                new HostGuard(settings.allowedHosts()),
-                StartVoiceHandler::postOnly,
-                StartVoiceHandler::originRequired,
-                exactOrigin(settings.allowedOrigins()),
-                StartVoiceHandler::sameOriginFetch,
-                this::checkToken,
-                new JsonContentTypeGuard());
+        this.pipeline = new Pipeline(List.of(
+                new SafeHeaders(),                                          // no-store, nosniff, Vary, no referrer
+                Step.guard(new LoopbackPeerGuard()),                        // rule 1: non_loopback
+                Step.guard(new HostGuard(settings.allowedHosts())),         // rule 2: bad_host (DNS rebinding)
+                Step.guard(PageOnly::post),                                 // method_not_allowed
+                Step.guard(PageOnly::originPresent),                        // rule 9: forbidden_origin, no browser page
+                Step.guard(PageOnly.exactOrigin(settings.allowedOrigins())), // rule 3: forbidden_origin
+                Step.guard(PageOnly::sameOriginFetch),                      // rule 9: forbidden_origin, cross-site fetch
+                dashboardToken(settings),                                   // rule 5: missing_token, bad_token, too_many_failures
+                Step.guard(new JsonContentTypeGuard()),                     // rule 4: unsupported_media_type
+                new NoFields(),                                             // rule 6: body_too_large, bad_json, key_from_browser
+                sameUser(caller, settings.tokenHeader().isPresent()),       // rule 9: foreign_user, dashboard_token_required
+                start(starter, settings.allowedOrigins())));                // the broker's URL and token, to this page only
     }
 
-    /** The broker's OriginGuard, with a hint that fits here: these origins are the dev server's own, not a setting. */
-    private static Guard exactOrigin(List<String> allowedOrigins) {
-        return new OriginGuard(allowedOrigins.stream().map(Origin::parse).toList(), PATH,
-                "Only the dev server's own pages may start the broker: open the dashboard at " + String.join(" or ", allowedOrigins) + ".");
+    /** The dashboard token's check where the dev server has one; without one, requests pass it by. */
+    private static Step dashboardToken(Settings settings) {
+        if (settings.tokenHeader().isEmpty()) {
+            return (exchange, next) -> next.proceed(exchange);
+        }
+        return Step.guard(DashboardToken.guard(settings.tokenHeader().get(), settings.tokenFile().orElseThrow()));
+    }
+
+    private static Step sameUser(StartCaller caller, boolean dashboardTokenConfigured) {
+        return (exchange, next) -> {
+            Optional<Refusal> refused = caller.check(exchange.required(Request.class).socket(), dashboardTokenConfigured);
+            return refused.isPresent() ? Reply.refused(refused.get()) : next.proceed(exchange);
+        };
     }
 
     /**
@@ -167,145 +171,61 @@ public final class StartVoiceHandler {
         };
     }
 
+    /** The judge's answer to one request; never throws. */
     public Response handle(Request request) {
         RequestFacts facts = new RequestFacts(request.peer(), request.method(), PATH, request.headers());
-        Optional<Refusal> refused = headerChecks.check(facts)
-                .or(() -> caller.check(request.socket(), settings.tokenHeader().isPresent()))
-                .or(() -> checkBody(request));
-        if (refused.isPresent()) {
-            return refusal(refused.get());
-        }
-        return start(facts.all("origin").get(0));
-    }
-
-    private Response start(String pageOrigin) {
+        Exchange exchange = Exchange.of(facts, connection(request), new ByteArrayInputStream(request.body()))
+                .withTag(Request.class, request);
+        Reply reply;
         try {
-            Started started = starter.start(settings.allowedOrigins(), pageOrigin);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("ok", true);
-            body.put("url", started.url());
-            body.put("token", started.token());
-            body.put("keyed", started.keyed());
-            body.put("already", started.already());
-            started.restarted().ifPresent(reason -> body.put("restarted", reason));
-            return new Response(200, body, baseHeaders());
-        } catch (LaunchException e) {
-            return new Response(e.httpStatus(), e.body(), baseHeaders());
-        } catch (RuntimeException e) {
-            LaunchException failed = LaunchException.failed("the launcher failed unexpectedly (" + e.getClass().getSimpleName() + ": "
-                    + Redactor.redact(String.valueOf(e.getMessage())) + ").", "run './voice start' in a terminal to see the full error.");
-            return new Response(failed.httpStatus(), failed.body(), baseHeaders());
-        }
-    }
-
-    private static Optional<Refusal> postOnly(RequestFacts request) {
-        if (request.method().equals("POST")) {
-            return Optional.empty();
-        }
-        return Optional.of(Refusal.of(ErrorCode.METHOD_NOT_ALLOWED, Redactor.printable(request.method(), 64) + " is not allowed on /__start_voice.",
-                "Send POST /__start_voice from the dashboard page.").withHeader("Allow", "POST"));
-    }
-
-    /**
-     * Origin is required here, unlike on the broker: browsers send it on every POST, same-origin ones included,
-     * so its absence means a non-browser caller, and this endpoint exists only for the dashboard page. A missing
-     * Origin must not fall back to fetch metadata either, which older browsers do not send at all.
-     */
-    private static Optional<Refusal> originRequired(RequestFacts request) {
-        if (!request.all("origin").isEmpty()) {
-            return Optional.empty();
-        }
-        return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, "The request has no Origin header; /__start_voice only serves the dashboard page.",
-                "Call it with fetch() from the dashboard itself; other clients can run './voice start'."));
-    }
-
-    /** A browser that says where the request came from must say same-origin: the dashboard calls its own server. */
-    private static Optional<Refusal> sameOriginFetch(RequestFacts request) {
-        List<String> sites = request.all("sec-fetch-site");
-        if (sites.isEmpty() || (sites.size() == 1 && sites.get(0).strip().equals("same-origin"))) {
-            return Optional.empty();
-        }
-        return Optional.of(Refusal.of(ErrorCode.FORBIDDEN_ORIGIN, "A " + Redactor.printable(String.join(",", sites), 64)
-                + " request to /__start_voice was refused; only the dashboard page itself may call it."));
-    }
-
-    /** The dashboard's per-boot token, when configured: from its one header only, compared in constant time. */
-    private Optional<Refusal> checkToken(RequestFacts request) {
-        if (settings.tokenHeader().isEmpty()) {
-            return Optional.empty();
-        }
-        String header = settings.tokenHeader().get();
-        String hint = "Send the dev server's dashboard token in the '" + header + "' header (the dashboard page gets it from its dev server).";
-        List<String> presented = request.all(header);
-        if (presented.isEmpty()) {
-            return Optional.of(Refusal.of(ErrorCode.MISSING_TOKEN, "No dashboard token was sent.", hint));
-        }
-        Optional<String> expected = readToken(settings.tokenFile().orElseThrow());
-        if (expected.isEmpty()) {
-            return Optional.of(Refusal.of(ErrorCode.INTERNAL, "The dev server's dashboard token file cannot be read.",
-                    "Check the dashboardTokenFile setting of the dev server's launcher plugin.").withStatus(500));
-        }
-        if (presented.size() == 1 && Secret.of(expected.get()).matches(presented.get(0).strip())) {
-            return Optional.empty();
-        }
-        long wait = tokenFailures.recordFailure();
-        if (wait > 0) {
-            return Optional.of(Refusal.of(ErrorCode.TOO_MANY_FAILURES).withHeader("Retry-After", Long.toString(wait)));
-        }
-        return Optional.of(Refusal.of(ErrorCode.BAD_TOKEN, "The dashboard token is wrong.", hint));
-    }
-
-    private static Optional<String> readToken(Path file) {
-        try {
-            String token = Files.readString(file, StandardCharsets.UTF_8).strip();
-            return token.isEmpty() ? Optional.empty() : Optional.of(token);
+            reply = pipeline.proceed(exchange);
         } catch (IOException e) {
-            return Optional.empty();
+            reply = Reply.refused(Refusal.of(ErrorCode.INTERNAL));
         }
+        return response(reply);
     }
 
-    /** Empty, or a JSON object without a single field: nothing from the browser shapes the launch. */
-    private static Optional<Refusal> checkBody(Request request) {
-        if (request.bodyTooLarge() || request.body().length > MAX_BODY_BYTES) {
-            return Optional.of(Refusal.of(ErrorCode.BODY_TOO_LARGE, "The request body is larger than " + MAX_BODY_BYTES + " bytes.",
-                    NOTHING_FROM_BROWSER));
-        }
-        String text = new String(request.body(), StandardCharsets.UTF_8);
-        if (text.isBlank()) {
-            return Optional.empty();
-        }
-        JsonNode body;
-        try {
-            body = StrictJson.read(text.getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            return Optional.of(Refusal.of(ErrorCode.BAD_JSON, "The request body is not valid JSON.", NOTHING_FROM_BROWSER));
-        }
-        if (body == null || !body.isObject()) {
-            return Optional.of(Refusal.of(ErrorCode.BAD_JSON, "The request body is not a JSON object.", NOTHING_FROM_BROWSER));
-        }
-        return body.fieldNames().hasNext() ? Optional.of(refuseField(body.fieldNames().next())) : Optional.empty();
+    /** Both ends of the connection when the host reported them; the caller's step refuses a request without them. */
+    private static Connection connection(Request request) {
+        return request.socket().map(socket -> new Connection(socket.peer(), socket.local()))
+                .orElseGet(() -> new Connection(new InetSocketAddress(request.peer(), 0), null));
     }
 
-    private static Refusal refuseField(String name) {
-        String shown = Redactor.printable(name, 64);
-        if (KeyFields.looksLikeKey(name)) {
-            return Refusal.of(ErrorCode.KEY_FROM_BROWSER, "An API key was sent to /__start_voice ('" + shown + "'); keys are never "
-                    + "accepted from a browser.", NOTHING_FROM_BROWSER).withField("field", shown);
-        }
-        return Refusal.invalidField(shown, "The field '" + shown + "' is not accepted: /__start_voice takes no fields.", NOTHING_FROM_BROWSER);
+    /** Starts (or finds) the broker for the asking page; a failed start answers with the launcher's own refusal. */
+    private static Step start(Starter starter, List<String> allowedOrigins) {
+        return (exchange, next) -> {
+            try {
+                Started started = starter.start(allowedOrigins, exchange.request().all("origin").get(0));
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("ok", true);
+                body.put("url", started.url());
+                body.put("token", started.token());
+                body.put("keyed", started.keyed());
+                body.put("already", started.already());
+                started.restarted().ifPresent(reason -> body.put("restarted", reason));
+                return new Reply.Json(200, body, Map.of());
+            } catch (LaunchException e) {
+                return new Reply.Json(e.httpStatus(), e.body(), Map.of());
+            } catch (RuntimeException e) {
+                LaunchException failed = LaunchException.failed("the launcher failed unexpectedly (" + e.getClass().getSimpleName() + ": "
+                        + Redactor.redact(String.valueOf(e.getMessage())) + ").", "run './voice start' in a terminal to see the full error.");
+                return new Reply.Json(failed.httpStatus(), failed.body(), Map.of());
+            }
+        };
     }
 
-    private static Response refusal(Refusal refusal) {
-        Map<String, String> headers = new LinkedHashMap<>(baseHeaders());
-        headers.putAll(refusal.headers());
-        return new Response(refusal.status(), refusal.body(), headers);
-    }
-
-    private static Map<String, String> baseHeaders() {
+    private static Response response(Reply reply) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json; charset=utf-8");
-        headers.put("Cache-Control", "no-store");
-        headers.put("X-Content-Type-Options", "nosniff");
-        return headers;
+        headers.putAll(reply.headers());
+        if (reply instanceof Reply.Refused refused) {
+            return new Response(refused.status(), refused.refusal().body(), headers);
+        }
+        if (reply instanceof Reply.Json json && json.body() instanceof Map<?, ?> body) {
+            Map<String, Object> copy = new LinkedHashMap<>();
+            body.forEach((name, value) -> copy.put(String.valueOf(name), value));
+            return new Response(json.status(), copy, headers);
+        }
+        throw new IllegalStateException("the judge answers JSON or a refusal, not " + reply.getClass().getSimpleName());
     }
 }
