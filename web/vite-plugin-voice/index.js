@@ -2,6 +2,7 @@
 // peer, Host, Origin, fetch metadata, dashboard token and body are all judged by the dev server's warm launcher
 // (`voice launcher`, see launcher.js), which also starts the broker in its own, already running JVM.
 
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { redact, redactWith } from "../voice-client/redact.js";
 import { acquireLauncher, findLauncher, launcherFailed, secretLiterals } from "./launcher.js";
@@ -182,6 +183,17 @@ export default function voiceBroker(options = {}) {
   const launcherTimeoutMs = options.launcherTimeoutMs ?? DEFAULT_LAUNCHER_TIMEOUT_MS;
   let root = process.cwd();
   let envWhere = { envDir: root, mode: "development" };
+  // A name for each live connection that no other connection ever gets (a random prefix per plugin instance, so a
+  // launcher kept across a Vite restart never sees a name twice), under which the launcher keeps a "same OS user"
+  // verdict instead of reading the kernel's socket table on every click of a kept-alive page.
+  const connectionPrefix = randomUUID();
+  const connectionNames = new WeakMap();
+  let connectionCount = 0;
+  const connectionName = (socket) => {
+    if (!socket) return null;
+    if (!connectionNames.has(socket)) connectionNames.set(socket, `${connectionPrefix}:${++connectionCount}`);
+    return connectionNames.get(socket);
+  };
 
   return {
     name: "voice-broker",
@@ -250,6 +262,7 @@ export default function voiceBroker(options = {}) {
           peerPort: req.socket?.remotePort ?? null,
           localAddress: req.socket?.localAddress ?? null,
           localPort: req.socket?.localPort ?? null,
+          connection: connectionName(req.socket),
           headers: distinctHeaders(req),
           body,
         };

@@ -4,6 +4,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 
 import voiceBroker from "../index.js";
@@ -157,6 +158,30 @@ describe("voiceBroker plugin on a real Vite dev server", () => {
       assert.equal(name, name.toLowerCase());
       assert.ok(Array.isArray(values), `${name} is an array`);
     }
+  });
+
+  test("each connection has a name of its own, the same for every request on it, for the launcher's same-user verdict", async () => {
+    setMode("ok");
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const click = () =>
+      new Promise((resolve, reject) => {
+        const req = http.request(
+          { port, method: "POST", path: "/__start_voice", agent,
+            headers: { "content-type": "application/json", "sec-fetch-site": "same-origin", origin: `http://127.0.0.1:${port}` } },
+          (res) => { res.resume(); res.on("end", () => resolve(res.statusCode)); },
+        );
+        req.on("error", reject);
+        req.end("{}");
+      });
+    const before = records().length;
+    assert.equal(await click(), 200);
+    assert.equal(await click(), 200);
+    agent.destroy();
+    assert.equal((await post(port, { origin: `http://127.0.0.1:${port}` })).status, 200);
+    const [first, second, other] = records().slice(before).map((r) => r.input.request.connection);
+    assert.match(first, /^[0-9a-f-]{36}:\d+$/, "a random per-server prefix and a counter");
+    assert.equal(second, first, "two clicks on one kept-alive connection carry one name");
+    assert.notEqual(other, first, "another connection gets another name");
   });
 
   test("why the launcher replaced a broker goes to the dev server's log, not to the page", async () => {

@@ -28,7 +28,9 @@ import voicebroker.net.IpLiteral;
  * Its answer: {@code {"id": 7, "status": 200, "body": {...}, "headers": {...}}}. {@code config} is the plugin's
  * own trusted settings; {@code request} is what the browser sent, judged by {@link StartVoiceHandler}. A line
  * that breaks the protocol gets a 500 {@code launcher_failed} answer (with its id when it had one). {@code peerPort},
- * {@code localAddress} and {@code localPort} complete the request's socket, so the caller's OS user can be found.
+ * {@code localAddress} and {@code localPort} complete the request's socket, so the caller's OS user can be found;
+ * an optional {@code connection} is the dev server's id for that connection, never reused, under which the launcher
+ * keeps a "same user" verdict for the connection's next clicks.
  */
 public final class LauncherProtocol {
     /** Far above any real request (whose body is at most 16 KiB), small enough to refuse garbage quickly. */
@@ -133,8 +135,12 @@ public final class LauncherProtocol {
         if (peerPort.asInt() < 1 || peerPort.asInt() > 65535 || localPort.asInt() < 1 || localPort.asInt() > 65535) {
             throw new ProtocolException("request.peerPort and request.localPort must be TCP ports");
         }
+        Optional<String> connection = optionalText(request, "connection");
+        if (connection.isPresent() && (connection.get().isEmpty() || connection.get().length() > 128)) {
+            throw new ProtocolException("request.connection must be the dev server's id for the connection, at most 128 characters");
+        }
         return Optional.of(new StartCaller.Socket(new InetSocketAddress(peer, peerPort.asInt()),
-                new InetSocketAddress(ipLiteral(localAddress.get()), localPort.asInt())));
+                new InetSocketAddress(ipLiteral(localAddress.get()), localPort.asInt()), connection));
     }
 
     /** Header values as arrays (Node's shape); a single string is taken as one value. */

@@ -53,6 +53,32 @@ class StartCallerTest {
     }
 
     @Test
+    void aConnectionFoundToBeTheDevServersUserIsNotLookedUpAgainButEveryOtherIs() throws Exception {
+        Files.writeString(proc.resolve("tcp"), TCP);
+        PeerUser users = new PeerUser(proc);
+        StartCaller caller = StartCaller.sameUserAs(new SameUserGuard(users, OptionalInt.of(1000)));
+        InetAddress loopback = InetAddress.getByName("127.0.0.1");
+        var devServer = new InetSocketAddress(loopback, 5173);
+        var page = Optional.of(new StartCaller.Socket(new InetSocketAddress(loopback, 54321), devServer, Optional.of("a:1")));
+
+        assertEquals("allowed", code(caller.check(page, false)));
+        long afterFirst = users.tableReads();
+        assertEquals("allowed", code(caller.check(page, false)), "the page's next click on the same connection");
+        assertEquals(afterFirst, users.tableReads(), "a kept-alive page's clicks read the socket table once");
+
+        // The page's connection closed and another user bound its port: a new connection has a new name.
+        var sameAddressNewConnection = Optional.of(new StartCaller.Socket(new InetSocketAddress(loopback, 54322), devServer, Optional.of("a:2")));
+        assertEquals("foreign_user", code(caller.check(sameAddressNewConnection, false)), "a new connection is judged afresh");
+        assertEquals("foreign_user", code(caller.check(sameAddressNewConnection, false)), "a refusal is never kept as a pass");
+        assertTrue(users.tableReads() >= afterFirst + 2, "each judgement of the other connection read the table");
+
+        var unnamed = Optional.of(new StartCaller.Socket(new InetSocketAddress(loopback, 54321), devServer));
+        long beforeUnnamed = users.tableReads();
+        assertEquals("allowed", code(caller.check(unnamed, false)));
+        assertTrue(users.tableReads() > beforeUnnamed, "a host that names no connection (a Java host) is looked up every time");
+    }
+
+    @Test
     void whereTheOsUserCannotBeKnownADashboardTokenIsRequired() {
         StartCaller macOs = StartCaller.sameUserAs(new SameUserGuard(new PeerUser(proc.resolve("no-such-tables")), OptionalInt.of(501)));
         assertEquals("dashboard_token_required", code(macOs.check(Optional.empty(), false)));
