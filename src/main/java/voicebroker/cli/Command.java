@@ -1,7 +1,6 @@
 package voicebroker.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -13,6 +12,7 @@ import voicebroker.config.ConfigException;
 import voicebroker.launcher.LaunchEnvironment;
 import voicebroker.launcher.LaunchException;
 import voicebroker.log.Redactor;
+import voicebroker.json.Json;
 
 /**
  * What the launcher commands share: option parsing, exit codes, and the two output channels (progress and
@@ -24,10 +24,6 @@ final class Command {
     static final int EXIT_FAILED = 1;
     static final int EXIT_USAGE = Main.EXIT_CONFIG;
     static final int EXIT_NOT_RUNNING = 3;
-    /** Made on first use: only --json output needs it, and setting up an object mapper is not free. */
-    private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-    }
 
     private Command() {
     }

@@ -2,7 +2,6 @@ package voicebroker.config;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -14,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import voicebroker.json.JsonTree;
+import voicebroker.json.Json;
 
 /**
  * One GA Realtime session template per mode (instructions, tools, audio settings). The broker adds
@@ -23,10 +23,6 @@ import voicebroker.json.JsonTree;
 public final class SessionTemplates {
     public static final String DEFAULT_MODE = "companion";
     private static final String VAR = "VOICE_SESSION_TEMPLATES";
-    /** Made on first use: only a user's template file needs it, and commands that merely check the configuration do not. */
-    private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-    }
     /** Fields the broker owns: a template may not set them. */
     private static final Set<String> BROKER_OWNED = Set.of("type", "model");
 

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import voicebroker.json.Json;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.leak.SecretScrub;
@@ -28,7 +29,7 @@ import voicebroker.pipeline.Step;
  * </ul>
  */
 final class AnswerScrub implements Step {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final SecretScrub scrub;
 
     AnswerScrub(SecretScrub scrub) {

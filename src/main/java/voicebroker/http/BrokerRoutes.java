@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import voicebroker.json.Json;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.SessionTemplates;
 import voicebroker.mint.MintRequest;
@@ -25,7 +26,7 @@ import voicebroker.upstream.OpenAiClient;
  */
 final class BrokerRoutes {
     static final String TTS_MODEL = "gpt-4o-mini-tts";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Pattern FORMAT = Pattern.compile("mp3|opus|aac|flac|wav|pcm");
     private static final String VOICE_HINT = "Use a Realtime voice id such as marin, cedar or alloy.";
     private final BrokerConfig config;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.Optional;
+import voicebroker.json.Json;
 import voicebroker.guard.RequestFacts;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Chain;
@@ -21,7 +22,7 @@ import voicebroker.pipeline.StreamBody;
  * runs the same in a test without a server.
  */
 final class HttpServerAdapter implements HttpHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final Chain pipeline;
 
     HttpServerAdapter(Chain pipeline) {

@@ -3,6 +3,7 @@ package voicebroker.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import voicebroker.json.Json;
 import voicebroker.error.Refusal;
 import voicebroker.leak.SecretScrub;
 import voicebroker.log.Log;
@@ -18,7 +19,7 @@ import voicebroker.pipeline.Step;
  * encoded here, once, so what is checked is exactly what is sent.
  */
 final class RefusalScrub implements Step {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final SecretScrub scrub;
 
     RefusalScrub(SecretScrub scrub) {

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import voicebroker.json.Json;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Redactor;
@@ -15,7 +16,7 @@ import voicebroker.pipeline.Step;
 
 /** The broker's routes by path, and the pipeline steps that find a route, check its method and call it. */
 final class RouteTable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final Map<String, Route> routes;
 
     RouteTable(List<Route> routes) {

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import voicebroker.json.Json;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.SessionTemplates;
 import voicebroker.guard.CallBudget;
@@ -20,7 +21,7 @@ import voicebroker.upstream.UpstreamFailure;
  * shapes the answer the dashboard reads.
  */
 public final class Minter {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final OpenAiClient upstream;
     private final BrokerConfig config;
     private final WarmSecrets warm;

@@ -1,7 +1,6 @@
 package voicebroker.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
@@ -15,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import voicebroker.json.JsonTree;
+import voicebroker.json.Json;
 
 /**
  * The runtime file: how the launcher and scripts find a running broker (pid, port, url, token, a salted
@@ -22,10 +22,6 @@ import voicebroker.json.JsonTree;
  * atomically, and is removed when the broker stops.
  */
 public final class RuntimeFile {
-    /** Made on first write: only the broker writes the file, and commands that read it need no object mapper. */
-    private static final class Json {
-        static final ObjectMapper MAPPER = new ObjectMapper();
-    }
 
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import voicebroker.json.Json;
 import voicebroker.net.IpLiteral;
 
 /**
@@ -35,7 +36,7 @@ import voicebroker.net.IpLiteral;
 public final class LauncherProtocol {
     /** Far above any real request (whose body is at most 16 KiB), small enough to refuse garbage quickly. */
     public static final int MAX_INPUT_BYTES = 256 * 1024;
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** The input was not what the protocol says; the message names the field. */
     public static final class ProtocolException extends Exception {

@@ -8,6 +8,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
+import voicebroker.json.Json;
 
 /**
  * Mounts a {@link StartVoiceHandler} on any JDK {@code HttpServer}:
@@ -15,7 +16,7 @@ import java.util.Optional;
  * only up to the limit; a larger declared or actual body is passed on as "too large", never buffered.
  */
 public final class StartVoiceHttpHandler implements HttpHandler {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final StartVoiceHandler handler;
 
     public StartVoiceHttpHandler(StartVoiceHandler handler) {

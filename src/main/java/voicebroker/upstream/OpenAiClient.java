@@ -20,6 +20,7 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
+import voicebroker.json.Json;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Secret;
 import voicebroker.config.UpstreamBase;
@@ -30,7 +31,7 @@ import voicebroker.config.UpstreamBase;
  * with the whole exchange bounded by the total timeout ({@link Deadlines}) and every answer by a size cap.
  */
 public final class OpenAiClient {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String USER_AGENT = "voice-broker/0.1";
     private static final ContentType JSON_TYPE = ContentType.create("application/json");
     private final UpstreamBase base;

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
+import voicebroker.json.Json;
 import voicebroker.config.Secret;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
@@ -21,7 +22,7 @@ import voicebroker.log.Redactor;
  * the organisation or echo part of the key; only its {@code param} and {@code code}, redacted, go on.
  */
 final class UpstreamErrors {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Set<String> MODEL_CODES = Set.of("model_not_found", "model_not_available",
             "unsupported_model", "invalid_model");
     private static final int MAX_RETRY_AFTER = 3600;
