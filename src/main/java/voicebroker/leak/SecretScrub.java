@@ -27,8 +27,6 @@ public final class SecretScrub {
     static final int PIECE = 8;
     private static final String BLANK = "\u0000";
     private final List<Secret> secrets;
-    /** The secrets as streams look for them, made for the first stream: a broker that never streams never holds them. */
-    private volatile List<SecretStreamScan.Needle> needles;
 
     public SecretScrub(List<Secret> secrets) {
         this.secrets = List.copyOf(secrets);
@@ -58,6 +56,9 @@ public final class SecretScrub {
         String addedText = added;
         return secrets.stream().anyMatch(secret -> secret.appearsIn(addedText, PIECE));
     }
+
+    /** The secrets as streams look for them, made for the first stream: a broker that never streams never holds them. */
+    private volatile List<SecretStreamScan.Needle> needles;
 
     /** Wraps a stream going to the page so that it is cut before any whole secret passes; see {@link SecretStreamScan}. */
     public SecretStreamScan watch(OutputStream page) {
