@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.hc.client5.http.classic.methods.HttpHead;
@@ -43,6 +45,8 @@ public final class OpenAiClient {
     private final int maxJsonBytes;
     private final Deadlines deadlines;
     private final AtomicBoolean buildStarted = new AtomicBoolean();
+    /** Each endpoint's URI, parsed once per path; callers pass constants, so the map stays a handful long. */
+    private final ConcurrentHashMap<String, URI> endpoints = new ConcurrentHashMap<>();
 
     public OpenAiClient(BrokerConfig config, Secret key) {
         this.base = config.base();
@@ -151,7 +155,7 @@ public final class OpenAiClient {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        HttpPost post = new HttpPost(base.endpoint(path));
+        HttpPost post = new HttpPost(endpoints.computeIfAbsent(path, base::endpoint));
         post.setHeader("Authorization", "Bearer " + key.reveal());
         post.setHeader("Accept", accept);
         post.setHeader("User-Agent", USER_AGENT);
