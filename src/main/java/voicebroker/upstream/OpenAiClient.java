@@ -180,12 +180,14 @@ public final class OpenAiClient {
         if (entity == null) {
             return new byte[0];
         }
-        if (entity.getContentLength() > maxJsonBytes) {
+        long declared = entity.getContentLength();
+        if (declared > maxJsonBytes) {
             request.cancel();
             throw new UpstreamErrors.ResponseTooLarge(maxJsonBytes);
         }
         try (InputStream in = entity.getContent()) {
-            byte[] bytes = in.readNBytes(maxJsonBytes + 1);
+            // A declared length is read exactly (the client never passes more), into a buffer of that size.
+            byte[] bytes = in.readNBytes(declared >= 0 ? (int) declared : maxJsonBytes + 1);
             if (bytes.length > maxJsonBytes) {
                 request.cancel();
                 throw new UpstreamErrors.ResponseTooLarge(maxJsonBytes);
