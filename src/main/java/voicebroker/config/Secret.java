@@ -11,6 +11,8 @@ import voicebroker.log.Redactor;
  */
 public final class Secret {
     private final String value;
+    /** The value's SHA-256, made on first use: every token check compares against it. */
+    private volatile byte[] digest;
     /** The packed pieces for the last piece length asked, made on first use. */
     private volatile Pieces pieces;
 
@@ -36,7 +38,12 @@ public final class Secret {
         if (candidate == null) {
             return false;
         }
-        return MessageDigest.isEqual(sha256(value), sha256(candidate));
+        byte[] own = digest;
+        if (own == null) {
+            own = sha256(value);
+            digest = own;
+        }
+        return MessageDigest.isEqual(own, sha256(candidate));
     }
 
     /**
