@@ -60,9 +60,21 @@ public final class SecretScrub {
         return anyPiece.test(added);
     }
 
+    /** The secrets as streams look for them, made for the first stream: a broker that never streams never holds them. */
+    private volatile List<SecretStreamScan.Needle> needles;
+
     /** Wraps a stream going to the page so that it is cut before any whole secret passes; see {@link SecretStreamScan}. */
     public SecretStreamScan watch(OutputStream page) {
-        // The secrets' bytes are compared here, never sent anywhere.
-        return new SecretStreamScan(page, secrets.stream().map(secret -> secret.reveal().getBytes(StandardCharsets.UTF_8)).toList());
+        return new SecretStreamScan(page, needles());
+    }
+
+    private List<SecretStreamScan.Needle> needles() {
+        List<SecretStreamScan.Needle> made = needles;
+        if (made == null) {
+            // The secrets' bytes are compared here, never sent anywhere.
+            made = secrets.stream().map(secret -> new SecretStreamScan.Needle(secret.reveal().getBytes(StandardCharsets.UTF_8))).toList();
+            needles = made;
+        }
+        return made;
     }
 }

@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.apache.hc.client5.http.classic.methods.HttpHead;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
@@ -115,7 +116,7 @@ public final class OpenAiClient {
         // From here on the socket timeout is the stall watchdog: a read that waits longer than the timeout fails.
         String type = header(response, "content-type").orElse("application/octet-stream").toLowerCase(Locale.ROOT);
         String mediaType = type.split(";")[0].strip();
-        if (!(mediaType.matches("audio/[a-z0-9.+-]+") || mediaType.equals("application/octet-stream")) || response.getEntity() == null) {
+        if (!AudioType.PATTERN.matcher(mediaType).matches() || response.getEntity() == null) {
             post.cancel();
             closeQuietly(response);
             throw UpstreamErrors.invalidAnswer("expected audio, got " + mediaType.replaceAll("[^a-z0-9/.+-]", "?"));
@@ -130,6 +131,11 @@ public final class OpenAiClient {
             closeQuietly(response);
             throw UpstreamErrors.fromException(e);
         }
+    }
+
+    /** What a speech answer may be, compiled on the first one (String.matches compiles its pattern on every call). */
+    private static final class AudioType {
+        static final Pattern PATTERN = Pattern.compile("audio/[a-z0-9.+-]+|application/octet-stream");
     }
 
     /**

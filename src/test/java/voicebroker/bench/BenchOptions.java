@@ -173,6 +173,11 @@ final class BenchOptions {
         return quick ? 2 : 10;
     }
 
+    /** Short speech streams each way before the figures, as many as the mint figures' warm-up mints. */
+    int warmupStreams() {
+        return quick ? 30 : 3000;
+    }
+
     /** The slow upstream of the time-to-token figures: 300 ms (100 ms in quick mode, to stay quick). */
     long upstreamLatencyMs() {
         return upstreamLatencyMs != null ? upstreamLatencyMs : quick ? 100 : 300;
