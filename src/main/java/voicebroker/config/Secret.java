@@ -2,6 +2,8 @@ package voicebroker.config;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
+import java.util.function.Predicate;
 import voicebroker.log.Redactor;
 
 /**
@@ -11,6 +13,8 @@ import voicebroker.log.Redactor;
  */
 public final class Secret {
     private final String value;
+    /** The value's SHA-256, made on first use: every token check compares against it. */
+    private volatile byte[] digest;
     /** The packed pieces for the last piece length asked, made on first use. */
     private volatile Pieces pieces;
 
@@ -36,7 +40,12 @@ public final class Secret {
         if (candidate == null) {
             return false;
         }
-        return MessageDigest.isEqual(sha256(value), sha256(candidate));
+        byte[] own = digest;
+        if (own == null) {
+            own = sha256(value);
+            digest = own;
+        }
+        return MessageDigest.isEqual(own, sha256(candidate));
     }
 
     /**
@@ -67,6 +76,20 @@ public final class Secret {
     }
 
     /**
+     * A test for "{@code text} holds any of {@code secrets}, or a {@code pieceLength}-character piece of one", the
+     * same as asking each secret's {@link #appearsIn}, made once for a fixed set: their pieces share one table, so
+     * a text is scanned once however many secrets there are.
+     */
+    public static Predicate<String> anyIn(List<Secret> secrets, int pieceLength) {
+        List<Secret> all = List.copyOf(secrets);
+        Pieces shared = Pieces.of(all.stream().map(secret -> secret.value).toList(), pieceLength);
+        if (shared == null) {
+            return text -> all.stream().anyMatch(secret -> secret.appearsIn(text, pieceLength));
+        }
+        return text -> text != null && (all.stream().anyMatch(secret -> secret.wholeIn(text)) || shared.foundIn(text));
+    }
+
+    /**
      * Every piece of an ASCII secret, up to 8 characters each, packed into a {@code long} and kept in a small
      * open-addressing table: one pass over the text with one table probe per position, instead of one search
      * through the text per piece. It runs on every mint (the body and the answer are both checked), so it must
@@ -83,21 +106,28 @@ public final class Secret {
             this.shift = shift;
         }
 
-        /** Null when the secret is not ASCII or the pieces do not fit in a long: the plain search handles those. */
         static Pieces of(String value, int length) {
-            if (length < 1 || length > Long.BYTES || length > value.length() || !value.chars().allMatch(c -> c > 0 && c < 0x80)) {
+            return of(List.of(value), length);
+        }
+
+        /** The pieces of all {@code values} in one table; null when one is not ASCII or shorter than a piece, or pieces do not fit in a long: the plain search handles those. */
+        static Pieces of(List<String> values, int length) {
+            if (length < 1 || length > Long.BYTES
+                    || !values.stream().allMatch(value -> length <= value.length() && value.chars().allMatch(c -> c > 0 && c < 0x80))) {
                 return null;
             }
-            int count = value.length() - length + 1;
+            int count = values.stream().mapToInt(value -> value.length() - length + 1).sum();
             int bits = 32 - Integer.numberOfLeadingZeros(count * 4 - 1); // at most a quarter full: misses end at once
             long[] table = new long[1 << bits];
             Pieces pieces = new Pieces(length, table, 64 - bits);
-            for (int start = 0; start < count; start++) {
-                long packed = 0;
-                for (int i = start; i < start + length; i++) {
-                    packed = (packed << 8) | value.charAt(i);
+            for (String value : values) {
+                for (int start = 0; start + length <= value.length(); start++) {
+                    long packed = 0;
+                    for (int i = start; i < start + length; i++) {
+                        packed = (packed << 8) | value.charAt(i);
+                    }
+                    pieces.add(packed);
                 }
-                pieces.add(packed);
             }
             return pieces;
         }

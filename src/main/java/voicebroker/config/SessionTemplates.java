@@ -97,14 +97,24 @@ public final class SessionTemplates {
         ObjectNode session = JsonNodeFactory.instance.objectNode();
         session.put("type", "realtime");
         session.put("model", model);
-        session.setAll(template.deepCopy());
-        ObjectNode output = session.withObjectProperty("audio").withObjectProperty("output");
+        // The template's members are shared, not copied (a deep copy of the instructions and tools on every mint):
+        // only the objects on the way to the voice are copied, since only they are written to.
+        session.setAll(template);
+        ObjectNode output = ownObject(ownObject(session, "audio"), "output");
         if (voice != null) {
             output.put("voice", voice);
         } else if (!output.has("voice")) {
             output.put("voice", DEFAULT_VOICE);
         }
         return session;
+    }
+
+    /** The object at {@code name} in {@code parent}, replaced by a shallow copy of its own first when it is shared. */
+    private static ObjectNode ownObject(ObjectNode parent, String name) {
+        if (parent.get(name) instanceof ObjectNode shared) {
+            parent.set(name, JsonNodeFactory.instance.objectNode().setAll(shared));
+        }
+        return parent.withObjectProperty(name);
     }
 
     public boolean has(String mode) {

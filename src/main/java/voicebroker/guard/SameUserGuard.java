@@ -21,6 +21,11 @@ public final class SameUserGuard {
     private final PeerUser users;
     private final ConnectionOwners owners;
     private final OptionalInt ownUid;
+    /**
+     * Set once the socket tables were found, so later requests do not ask the file system again. Only "found" is
+     * kept: should a table become unreadable afterwards, reading it fails and the caller is refused, never let through.
+     */
+    private volatile boolean tablesFound;
 
     public SameUserGuard(PeerUser users, OptionalInt ownUid) {
         this.users = users;
@@ -35,7 +40,13 @@ public final class SameUserGuard {
 
     /** True when this platform lets the guard judge; false on macOS and Windows. */
     public boolean judges() {
-        return ownUid.isPresent() && users.supported();
+        if (ownUid.isEmpty()) {
+            return false;
+        }
+        if (!tablesFound) {
+            tablesFound = users.supported();
+        }
+        return tablesFound;
     }
 
     /** Judges one connection by its addresses alone, reading the socket table each time. */

@@ -26,15 +26,19 @@ import voicebroker.upstream.OpenAiClient;
 final class BrokerRoutes {
     static final String TTS_MODEL = "gpt-4o-mini-tts";
     private static final Pattern FORMAT = Pattern.compile("mp3|opus|aac|flac|wav|pcm");
+    private static final Pattern MODE = Pattern.compile("[a-z0-9_-]{1,32}");
     private static final String VOICE_HINT = "Use a Realtime voice id such as marin, cedar or alloy.";
     private final BrokerConfig config;
     private final Optional<OpenAiClient> upstream;
     private final Optional<Minter> minter;
+    /** The modes never change after start-up, so neither does the hint that lists them: made once, not per mint. */
+    private final String modesHint;
 
     BrokerRoutes(BrokerConfig config, Optional<OpenAiClient> upstream, Optional<Minter> minter) {
         this.config = config;
         this.upstream = upstream;
         this.minter = minter;
+        this.modesHint = "Use one of: " + String.join(", ", config.templates().modes().stream().sorted().toList()) + ".";
     }
 
     List<Route> all() {
@@ -56,10 +60,9 @@ final class BrokerRoutes {
 
     private Reply session(ObjectNode body) {
         String voice = Fields.optionalString(body, "voice", Fields.VOICE, VOICE_HINT).orElse(null);
-        String mode = Fields.optionalString(body, "mode", Pattern.compile("[a-z0-9_-]{1,32}"), modesHint())
-                .orElse(SessionTemplates.DEFAULT_MODE);
+        String mode = Fields.optionalString(body, "mode", MODE, modesHint).orElse(SessionTemplates.DEFAULT_MODE);
         if (!config.templates().has(mode)) {
-            throw voicebroker.error.Refusal.invalidField("mode", "There is no mode '" + mode + "'.", modesHint()).asException();
+            throw voicebroker.error.Refusal.invalidField("mode", "There is no mode '" + mode + "'.", modesHint).asException();
         }
         return Reply.json(minter.orElseThrow().mint(new MintRequest(mode, voice)));
     }
@@ -103,9 +106,5 @@ final class BrokerRoutes {
                 stream.close();
             }
         });
-    }
-
-    private String modesHint() {
-        return "Use one of: " + String.join(", ", config.templates().modes().stream().sorted().toList()) + ".";
     }
 }

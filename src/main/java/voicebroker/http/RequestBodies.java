@@ -73,12 +73,14 @@ final class RequestBodies {
         if (lengths.size() > 1) {
             throw Refusal.invalidField("Content-Length", "The request has more than one Content-Length.", "Send one.").asException();
         }
-        if (lengths.size() == 1 && declaredLength(lengths.get(0)) > maxBytes) {
+        long declared = lengths.size() == 1 ? declaredLength(lengths.get(0)) : -1;
+        if (declared > maxBytes) {
             throw tooLarge(maxBytes);
         }
         byte[] bytes;
         try {
-            bytes = in.readNBytes(maxBytes + 1);
+            // A declared length is read exactly (the server never passes more), into a buffer of that size.
+            bytes = in.readNBytes(declared >= 0 ? (int) declared : maxBytes + 1);
         } catch (IOException e) {
             // Broken chunked framing or a body that ends before its declared length: answer it, don't just hang up.
             String field = encodings.isEmpty() ? "Content-Length" : "Transfer-Encoding";

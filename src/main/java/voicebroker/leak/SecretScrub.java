@@ -5,6 +5,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
+import java.util.function.Predicate;
 import voicebroker.config.Secret;
 
 /**
@@ -27,9 +28,12 @@ public final class SecretScrub {
     static final int PIECE = 8;
     private static final String BLANK = "\u0000";
     private final List<Secret> secrets;
+    /** Any secret or any piece of one, in one pass over the text (see {@link Secret#anyIn}). */
+    private final Predicate<String> anyPiece;
 
     public SecretScrub(List<Secret> secrets) {
         this.secrets = List.copyOf(secrets);
+        this.anyPiece = Secret.anyIn(this.secrets, PIECE);
     }
 
     /** True when {@code text} holds a whole secret. */
@@ -53,8 +57,7 @@ public final class SecretScrub {
                 added = added.replace(escaped, BLANK);
             }
         }
-        String addedText = added;
-        return secrets.stream().anyMatch(secret -> secret.appearsIn(addedText, PIECE));
+        return anyPiece.test(added);
     }
 
     /** The secrets as streams look for them, made for the first stream: a broker that never streams never holds them. */

@@ -3,7 +3,6 @@ package voicebroker.log;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +15,7 @@ import java.util.function.Consumer;
 public final class Log {
     private static volatile Consumer<String> sink = Log::toStandardError;
     private static volatile boolean debug;
+    private static volatile Second second = new Second(Long.MIN_VALUE, "");
 
     private Log() {
     }
@@ -54,8 +54,27 @@ public final class Log {
 
     private static void write(String level, String message) {
         // Redacted first (a secret must not survive as escapes), then every control character made visible.
-        String line = Instant.now().truncatedTo(ChronoUnit.MILLIS) + " " + level + " " + ControlChars.escape(Redactor.redact(message));
+        String line = timestamp(System.currentTimeMillis()) + " " + level + " " + ControlChars.escape(Redactor.redact(message));
         sink.accept(line);
+    }
+
+    /**
+     * ISO-8601 in UTC to the millisecond, such as {@code 2026-12-02T03:16:08.406Z}. The date and time up to the second
+     * are formatted once a second, not for every line: the access log writes one line per request.
+     */
+    static String timestamp(long epochMillis) {
+        long epochSecond = Math.floorDiv(epochMillis, 1000);
+        Second current = second;
+        if (current.epochSecond() != epochSecond) {
+            String whole = Instant.ofEpochSecond(epochSecond).toString(); // ends in "Z", no fraction
+            current = new Second(epochSecond, whole.substring(0, whole.length() - 1));
+            second = current;
+        }
+        int millis = (int) Math.floorMod(epochMillis, 1000);
+        return current.text() + '.' + (char) ('0' + millis / 100) + (char) ('0' + millis / 10 % 10) + (char) ('0' + millis % 10) + 'Z';
+    }
+
+    private record Second(long epochSecond, String text) {
     }
 
     private static void toStandardError(String line) {

@@ -13,6 +13,7 @@ import java.util.regex.Pattern;
 public final class Redactor {
     private static final Pattern KEY_LIKE = Pattern.compile(
             "(sk-[A-Za-z0-9_\\-*.]{3,}|ek_[A-Za-z0-9_\\-]{3,}|Bearer\\s+[A-Za-z0-9_\\-.~+/=]{8,})");
+    private static final Pattern NOT_PRINTABLE = Pattern.compile("[^\\x20-\\x7e]");
     private static final List<String> KNOWN = new CopyOnWriteArrayList<>();
 
     private Redactor() {
@@ -33,7 +34,12 @@ public final class Redactor {
         for (String secret : KNOWN) {
             out = out.replace(secret, "[redacted]");
         }
-        return KEY_LIKE.matcher(out).replaceAll(m -> redactedForm(m.group()));
+        return mayLookLikeKey(out) ? KEY_LIKE.matcher(out).replaceAll(m -> redactedForm(m.group())) : out;
+    }
+
+    /** False when the text holds none of the literal starts of {@link #KEY_LIKE}: most log lines, which then skip the regex. */
+    private static boolean mayLookLikeKey(String text) {
+        return text.contains("sk-") || text.contains("ek_") || text.contains("Bearer");
     }
 
     private static String redactedForm(String match) {
@@ -50,6 +56,16 @@ public final class Redactor {
     public static String printable(String value, int maxChars) {
         String redacted = redact(value);
         String cut = redacted.length() > maxChars ? redacted.substring(0, maxChars) : redacted;
-        return cut.replaceAll("[^\\x20-\\x7e]", "?");
+        return allPrintable(cut) ? cut : NOT_PRINTABLE.matcher(cut).replaceAll("?");
+    }
+
+    private static boolean allPrintable(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c > 0x7e) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.SessionTemplates;
@@ -23,12 +24,17 @@ public final class Minter {
     private final OpenAiClient upstream;
     private final BrokerConfig config;
     private final WarmSecrets warm;
+    /** The WebSocket URL of each configured model, made once: an answer names one of these models nearly always. */
+    private final Map<String, String> wsUrls;
 
     /** {@code budget} is the broker's call budget, which the warm secret's background refills spend too. */
     public Minter(OpenAiClient upstream, BrokerConfig config, CallBudget budget) {
         this.upstream = upstream;
         this.config = config;
         this.warm = config.warmSecret() ? new WarmSecrets(budget) : null;
+        Map<String, String> urls = new LinkedHashMap<>();
+        config.models().forEach(model -> urls.put(model, config.base().wsUrl(model)));
+        this.wsUrls = Map.copyOf(urls);
     }
 
     /** The wire answer for {@code POST /api/session}: a kept warm secret when there is one, else a fresh mint. */
@@ -49,7 +55,7 @@ public final class Minter {
         for (String model : models) {
             try {
                 JsonNode answer = upstream.postJson("/realtime/client_secrets", requestBody(request, model));
-                return MintAnswer.from(answer, model, request, config.base());
+                return MintAnswer.from(answer, model, request, config.base(), wsUrls);
             } catch (UpstreamFailure failure) {
                 if (!failure.modelUnavailable()) {
                     throw failure;
@@ -72,13 +78,15 @@ public final class Minter {
 
     /** The fields dashboards read ({@code value}, {@code expires_at}, ...), plus absolute endpoint URLs so pages never do path arithmetic. */
     static final class MintAnswer {
+        private static final Pattern SECRET_VALUE = Pattern.compile("[A-Za-z0-9_\\-.]{8,512}");
+
         private MintAnswer() {
         }
 
         static Map<String, Object> from(JsonNode answer, String requestedModel, MintRequest request,
-                                        voicebroker.config.UpstreamBase base) {
+                                        voicebroker.config.UpstreamBase base, Map<String, String> wsUrls) {
             String value = answer.path("value").asText(answer.path("client_secret").path("value").asText(""));
-            if (!value.matches("[A-Za-z0-9_\\-.]{8,512}")) {
+            if (!SECRET_VALUE.matcher(value).matches()) {
                 throw invalid("no usable client secret");
             }
             JsonNode expiresNode = answer.has("expires_at") ? answer.get("expires_at") : answer.path("client_secret").path("expires_at");
@@ -94,7 +102,8 @@ public final class Minter {
             out.put("expires_at", expiresNode.asLong());
             out.put("configured", configured(session, request));
             out.put("calls_url", base.callsUrl());
-            out.put("ws_url", base.wsUrl(model));
+            String wsUrl = wsUrls.get(model);
+            out.put("ws_url", wsUrl != null ? wsUrl : base.wsUrl(model));
             return out;
         }
 

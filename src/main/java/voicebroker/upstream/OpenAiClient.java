@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -42,6 +44,8 @@ public final class OpenAiClient {
     private final int maxJsonBytes;
     private final Deadlines deadlines;
     private final AtomicBoolean buildStarted = new AtomicBoolean();
+    /** Each endpoint's URI, parsed once per path; callers pass constants, so the map stays a handful long. */
+    private final ConcurrentHashMap<String, URI> endpoints = new ConcurrentHashMap<>();
 
     public OpenAiClient(BrokerConfig config, Secret key) {
         this.base = config.base();
@@ -150,7 +154,7 @@ public final class OpenAiClient {
 
     private HttpPost post(String path, JsonNode body, String accept) {
         byte[] bytes = JsonTree.bytes(body);
-        HttpPost post = new HttpPost(base.endpoint(path));
+        HttpPost post = new HttpPost(endpoints.computeIfAbsent(path, base::endpoint));
         post.setHeader("Authorization", "Bearer " + key.reveal());
         post.setHeader("Accept", accept);
         post.setHeader("User-Agent", USER_AGENT);
@@ -175,12 +179,14 @@ public final class OpenAiClient {
         if (entity == null) {
             return new byte[0];
         }
-        if (entity.getContentLength() > maxJsonBytes) {
+        long declared = entity.getContentLength();
+        if (declared > maxJsonBytes) {
             request.cancel();
             throw new UpstreamErrors.ResponseTooLarge(maxJsonBytes);
         }
         try (InputStream in = entity.getContent()) {
-            byte[] bytes = in.readNBytes(maxJsonBytes + 1);
+            // A declared length is read exactly (the client never passes more), into a buffer of that size.
+            byte[] bytes = in.readNBytes(declared >= 0 ? (int) declared : maxJsonBytes + 1);
             if (bytes.length > maxJsonBytes) {
                 request.cancel();
                 throw new UpstreamErrors.ResponseTooLarge(maxJsonBytes);

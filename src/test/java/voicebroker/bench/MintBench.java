@@ -1,6 +1,10 @@
 package voicebroker.bench;
 
 import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,6 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import voicebroker.bench.BenchContext.Broker;
 import voicebroker.bench.Table.Met;
 import voicebroker.bench.Table.Row;
+import voicebroker.testkit.FakeOpenAi;
 
 /**
  * The mint figures: latency through the broker against the same call made straight to the fake (sequential and
@@ -45,25 +50,43 @@ final class MintBench {
             List<Caller> callers = new ArrayList<>();
             callers.add(new Caller("broker", broker.connection(), broker.mint(), broker.pid()));
             callers.add(new Caller("direct", ctx.fakeConnection(), directFor(callers.get(0)), -1));
-            original.server().ifPresent(o -> {
-                callers.add(new Caller("original", o.connection(), o.mint(), o.pid()));
-                callers.add(new Caller("original's direct", ctx.fakeConnection(), directFor(callers.get(2)), -1));
-            });
-            try {
-                int warmup = ctx.options.warmupMints();
-                ctx.progress("mint latency: " + warmup + " warm-up mints each way");
-                for (int i = 0; i < warmup; i++) {
-                    for (Caller caller : callers) {
-                        caller.connection().exchange(caller.request());
-                    }
-                    clearFakeEvery(i, 500);
-                }
-                sequential(callers);
-                concurrent(broker, callers);
-            } finally {
-                callers.forEach(c -> c.connection().close());
+            try (ProxyFloorProcess floor = ProxyFloorProcess.start(ctx, ctx.lastUpstream(CLIENT_SECRETS).body())) {
+                latency(broker, original, callers, floor);
             }
         }
+    }
+
+    /** The floor takes part in the sequential rotation only: under load it would be one more process on the two cores. */
+    private void latency(Broker broker, OptionalServer original, List<Caller> callers, ProxyFloorProcess floor) throws Exception {
+        original.server().ifPresent(o -> {
+            callers.add(new Caller("original", o.connection(), o.mint(), o.pid()));
+            callers.add(new Caller("original's direct", ctx.fakeConnection(), directFor(callers.get(2)), -1));
+        });
+        List<Caller> sequential = new ArrayList<>(callers);
+        sequential.add(new Caller("floor", floor.connection(), broker.mint(), floor.pid()));
+        try {
+            int warmup = ctx.options.warmupMints();
+            ctx.progress("mint latency: " + warmup + " warm-up mints each way");
+            for (int i = 0; i < warmup; i++) {
+                for (Caller caller : sequential) {
+                    caller.connection().exchange(caller.request());
+                }
+                clearFakeEvery(i, 500);
+            }
+            sequential(sequential);
+            concurrent(broker, callers);
+        } finally {
+            sequential.forEach(c -> c.connection().close());
+        }
+    }
+
+    private static int indexOf(List<Caller> callers, String name) {
+        for (int i = 0; i < callers.size(); i++) {
+            if (callers.get(i).name().equals(name)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /** One mint through this caller, then the same request as the fake recorded it, sent straight with the key. */
@@ -96,10 +119,12 @@ final class MintBench {
             long pid = callers.get(c).pid();
             cpuMs[c] = pid < 0 || cpuBefore[c] < 0 ? Double.NaN : (BenchContext.cpuMillis(pid) - cpuBefore[c]) / (double) n;
         }
+        int o = indexOf(callers, "original");
+        int f = indexOf(callers, "floor");
         Stats sb = Stats.of(nanos[0]);
         Stats sd = Stats.of(nanos[1]);
-        Stats so = k > 2 ? Stats.of(nanos[2]) : null;
-        Stats sod = k > 2 ? Stats.of(nanos[3]) : null;
+        Stats so = o >= 0 ? Stats.of(nanos[o]) : null;
+        Stats sod = o >= 0 ? Stats.of(nanos[o + 1]) : null;
         double brokerOverhead = sb.p50Ms() - sd.p50Ms();
         double originalOverhead = so == null ? Double.NaN : so.p50Ms() - sod.p50Ms();
         ctx.table.add(new Row("mint", "Mint, sequential, p50", sb.p50Ms(), sd.p50Ms(), Table.overhead(sb.p50Ms(), sd.p50Ms()),
@@ -109,7 +134,15 @@ final class MintBench {
         ctx.table.add(new Row("mint", "Mint, sequential, p99", sb.p99Ms(), sd.p99Ms(), Table.overhead(sb.p99Ms(), sd.p99Ms()),
                 so == null ? Double.NaN : so.p99Ms(), "—", Met.NONE, "ms"));
         ctx.table.add(new Row("mint", "CPU (user + system) per sequential mint", cpuMs[0], Double.NaN, "—",
-                k > 2 ? cpuMs[2] : Double.NaN, "≤ 0.5 ms", Table.atMost(cpuMs[0], 0.5), "ms"));
+                o >= 0 ? cpuMs[o] : Double.NaN, "≤ 0.5 ms", Table.atMost(cpuMs[0], 0.5), "ms"));
+        if (f >= 0) {
+            double floorOverhead = Stats.of(nanos[f]).p50Ms() - sd.p50Ms();
+            ctx.table.add(new Row("mint", "Floor: JDK HttpServer + Apache HttpClient forwarding, no checks, overhead p50", floorOverhead,
+                    Double.NaN, "—", originalOverhead, "—", Met.NONE, "ms"));
+            ctx.table.note(String.format(Locale.ROOT, "the floor (bench/ProxyFloor: the broker's two HTTP libraries and worker pool, the broker's"
+                    + " JVM flags, forwarding the broker's upstream body unread) used %.3f ms of CPU per request; the broker adds"
+                    + " %.3f ms of overhead and %.3f ms of CPU to it", cpuMs[f], brokerOverhead - floorOverhead, cpuMs[0] - cpuMs[f]));
+        }
         if (so != null) {
             ctx.table.note(String.format(Locale.ROOT, "the original's direct reference (its own, larger upstream body) had p50 %.3f ms,"
                     + " the broker's %.3f ms", sod.p50Ms(), sd.p50Ms()));
@@ -239,6 +272,42 @@ final class MintBench {
     }
 
     /** The original sidecar when it is part of this run, closed with the broker. */
+    /** {@link ProxyFloor} in a JVM of its own with the broker's flags, forwarding {@code body} to the fake. */
+    record ProxyFloorProcess(Process process, int port) implements AutoCloseable {
+        static ProxyFloorProcess start(BenchContext ctx, byte[] body) throws IOException {
+            Path bodyFile = Files.createTempFile("voice-bench-floor", ".json");
+            Files.write(bodyFile, body);
+            bodyFile.toFile().deleteOnExit();
+            int port = voicebroker.testkit.BrokerProcess.freePort();
+            List<String> command = new ArrayList<>();
+            command.add(ctx.options.java.toString());
+            command.addAll(ctx.jvmFlags());
+            String testClasses = Path.of(URI.create(ProxyFloor.class.getProtectionDomain().getCodeSource().getLocation().toString())).toString();
+            command.addAll(List.of("-cp", ctx.options.jar + java.io.File.pathSeparator + testClasses, ProxyFloor.class.getName(),
+                    Integer.toString(port), ctx.fake.baseUrl() + CLIENT_SECRETS, FakeOpenAi.DEFAULT_KEY, bodyFile.toString()));
+            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String ready = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();
+            if (!"floor ready".equals(ready)) {
+                process.destroyForcibly();
+                throw new IOException("the floor server did not start: " + ready);
+            }
+            return new ProxyFloorProcess(process, port);
+        }
+
+        Http1 connection() {
+            return new Http1("127.0.0.1", port);
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        @Override
+        public void close() {
+            process.destroy();
+        }
+    }
+
     record OptionalServer(Optional<Original.Server> server) implements AutoCloseable {
         static OptionalServer start(BenchContext ctx) {
             return new OptionalServer(ctx.original.map(o -> o.start(ctx.fake)));

@@ -47,6 +47,33 @@ class SecretTest {
         }
     }
 
+    @Test
+    void oneScanForSeveralSecretsFindsWhatAskingEachFinds() {
+        Secret token = Secret.of("tok-0123456789abcdefghij_KLMNOPQRSTUVWXYZ-secrettest");
+        Secret accented = Secret.of("clé-secrettest-ÀÉÎÕÜ-0123456789");
+        java.util.Random random = new java.util.Random(7);
+        for (java.util.List<Secret> secrets : java.util.List.of(java.util.List.of(key, token), java.util.List.of(key, token, accented))) {
+            String pool = secrets.stream().map(Secret::reveal).reduce("", String::concat) + "xyz é€ ";
+            for (int round = 0; round < 2000; round++) {
+                StringBuilder text = new StringBuilder();
+                for (int i = 0, n = random.nextInt(80); i < n; i++) {
+                    text.append(random.nextInt(3) == 0 ? pool.charAt(random.nextInt(pool.length())) : (char) ('a' + random.nextInt(26)));
+                }
+                if (random.nextInt(3) == 0) {
+                    String secret = secrets.get(random.nextInt(secrets.size())).reveal();
+                    int start = random.nextInt(secret.length() - 8);
+                    text.insert(random.nextInt(text.length() + 1), secret, start, start + 7 + random.nextInt(2));
+                }
+                for (int pieceLength : new int[] {4, 8}) {
+                    String shown = text.toString();
+                    boolean each = secrets.stream().anyMatch(secret -> secret.appearsIn(shown, pieceLength));
+                    assertEquals(each, Secret.anyIn(secrets, pieceLength).test(shown), "piece length " + pieceLength + " in: " + shown);
+                }
+            }
+        }
+        assertFalse(Secret.anyIn(java.util.List.of(key, token), 8).test(null));
+    }
+
     private static boolean pieceByPiece(String secret, String text, int pieceLength) {
         if (text.contains(secret)) {
             return true;

@@ -41,6 +41,19 @@ class LogTest {
         assertEquals(logged, line.substring(line.indexOf(" WARN ") + 6), threat);
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            "1764645368406, 2025-12-02T03:16:08.406Z",
+            "1764645368000, 2025-12-02T03:16:08.000Z",
+            "1764645368999, 2025-12-02T03:16:08.999Z",
+            "1764645369007, 2025-12-02T03:16:09.007Z",
+            "0,             1970-01-01T00:00:00.000Z",
+    })
+    void linesAreStampedInUtcToTheMillisecond(long epochMillis, String stamp) {
+        assertEquals(stamp, Log.timestamp(epochMillis));
+        assertEquals(java.time.Instant.ofEpochMilli(epochMillis), java.time.Instant.parse(Log.timestamp(epochMillis)));
+    }
+
     /** The table writes control characters as Java escapes so it stays readable. */
     private static String unescape(String text) {
         StringBuilder out = new StringBuilder();

@@ -81,6 +81,16 @@ class MinterTest {
     }
 
     @Test
+    void aVoiceAskedForOnceNeverSticksToTheTemplate() {
+        Minter minter = minter();
+        minter.mint(new MintRequest("companion", "cedar"));
+        minter.mint(new MintRequest("companion", null));
+        List<String> voices = fake.requestsTo(MINTS).stream()
+                .map(r -> r.json().path("session").path("audio").path("output").path("voice").asText()).toList();
+        assertEquals(List.of("cedar", "marin"), voices, "the second mint gets the template's voice, not the first page's");
+    }
+
+    @Test
     void theAnswerIsWhatThePageReadsWithAbsoluteEndpoints() {
         Map<String, Object> answer = minter().mint(new MintRequest("companion", null));
         assertTrue(fake.isLiveSecret((String) answer.get("value")), "the secret is the one the upstream minted");
