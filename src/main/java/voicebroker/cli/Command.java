@@ -1,6 +1,6 @@
 package voicebroker.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -9,10 +9,10 @@ import java.util.Optional;
 import java.util.Set;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigException;
+import voicebroker.json.JsonTree;
 import voicebroker.launcher.LaunchEnvironment;
 import voicebroker.launcher.LaunchException;
 import voicebroker.log.Redactor;
-import voicebroker.json.Json;
 
 /**
  * What the launcher commands share: option parsing, exit codes, and the two output channels (progress and
@@ -101,11 +101,7 @@ final class Command {
     }
 
     static void printJson(Object value) {
-        try {
-            System.out.println(Json.MAPPER.writeValueAsString(value));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("maps of plain values always serialize", e);
-        }
+        System.out.println(new String(JsonTree.bytes(value), StandardCharsets.UTF_8));
     }
 
     /** The failure as one line naming the fix on stderr (and as JSON on stdout with --json); its exit code. */

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import voicebroker.json.JsonTree;
-import voicebroker.json.Json;
 
 /**
  * One GA Realtime session template per mode (instructions, tools, audio settings). The broker adds
@@ -141,7 +140,7 @@ public final class SessionTemplates {
 
     private static JsonNode readFile(Path file) {
         try {
-            return Json.MAPPER.readTree(Files.readString(file));
+            return JsonTree.parse(Files.readString(file));
         } catch (JsonProcessingException e) {
             throw invalid(file, "it is not valid JSON (line " + e.getLocation().getLineNr() + ").");
         } catch (IOException e) {

@@ -132,7 +132,9 @@ public final class PeerUser {
                 }
             }
         }
-        return HexFormat.of().withUpperCase().formatHex(printed) + ":" + String.format("%04X", port);
+        HexFormat hex = HexFormat.of().withUpperCase();
+        return hex.formatHex(printed) + ":" + hex.toHexDigits((short) port); // String.format would set up a Formatter on a connection's first request
+
     }
 
     /** An address as IPv6 bytes, IPv4 as {@code ::ffff:a.b.c.d}. */

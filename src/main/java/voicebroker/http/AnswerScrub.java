@@ -1,12 +1,11 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.leak.SecretScrub;
@@ -29,7 +28,6 @@ import voicebroker.pipeline.Step;
  * </ul>
  */
 final class AnswerScrub implements Step {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private final SecretScrub scrub;
 
     AnswerScrub(SecretScrub scrub) {
@@ -49,13 +47,13 @@ final class AnswerScrub implements Step {
     }
 
     private Reply scrubbed(Reply.Json json, List<String> requestValues) throws IOException {
-        byte[] bytes = JSON.writeValueAsBytes(json.body());
+        byte[] bytes = JsonTree.bytes(json.body());
         if (!scrub.addsPiece(new String(bytes, StandardCharsets.UTF_8), requestValues)) {
             return new Reply.Encoded(json.status(), bytes, json.headers(), false);
         }
         Log.error("an answer repeated a secret of this broker; it was withheld");
         Refusal withheld = Refusal.of(ErrorCode.UPSTREAM_UNAVAILABLE, "The upstream's answer repeated a secret of this broker, so it was withheld.");
-        return new Reply.Encoded(withheld.status(), JSON.writeValueAsBytes(withheld.body()), json.headers(), true);
+        return new Reply.Encoded(withheld.status(), JsonTree.bytes(withheld.body()), json.headers(), true);
     }
 
     private StreamBody watched(StreamBody body) {

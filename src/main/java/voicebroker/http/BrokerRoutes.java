@@ -1,6 +1,5 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.SessionTemplates;
 import voicebroker.mint.MintRequest;
@@ -26,7 +25,6 @@ import voicebroker.upstream.OpenAiClient;
  */
 final class BrokerRoutes {
     static final String TTS_MODEL = "gpt-4o-mini-tts";
-    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Pattern FORMAT = Pattern.compile("mp3|opus|aac|flac|wav|pcm");
     private static final Pattern MODE = Pattern.compile("[a-z0-9_-]{1,32}");
     private static final String VOICE_HINT = "Use a Realtime voice id such as marin, cedar or alloy.";
@@ -71,7 +69,7 @@ final class BrokerRoutes {
 
     private Reply sample(ObjectNode body) {
         String voice = Fields.optionalString(body, "voice", Fields.VOICE, VOICE_HINT).orElse("marin");
-        ObjectNode speech = JSON.createObjectNode();
+        ObjectNode speech = JsonTree.objectNode();
         speech.put("model", TTS_MODEL);
         speech.put("input", "Hi, I'm " + voice + ". This is how I sound.");
         speech.put("voice", voice);
@@ -80,7 +78,7 @@ final class BrokerRoutes {
     }
 
     private Reply tts(ObjectNode body) {
-        ObjectNode speech = JSON.createObjectNode();
+        ObjectNode speech = JsonTree.objectNode();
         speech.put("model", TTS_MODEL);
         speech.put("input", Fields.optionalText(body, "input", 4096, true).orElseThrow());
         speech.put("voice", Fields.optionalString(body, "voice", Fields.VOICE, VOICE_HINT).orElse("marin"));

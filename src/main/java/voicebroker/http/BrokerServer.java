@@ -41,6 +41,8 @@ public final class BrokerServer implements AutoCloseable {
      * before the first server is created. Times are in seconds where the JDK reads seconds.
      */
     public static void configureJdkServer(Limits limits) {
+        // The JDK's own server, named: without this the first server looks for providers in every jar on the class path.
+        System.setProperty("com.sun.net.httpserver.HttpServerProvider", "sun.net.httpserver.DefaultHttpServerProvider");
         System.setProperty("sun.net.httpserver.nodelay", "true");
         System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(limits.maxRequestTime().toSeconds()));
         System.setProperty("sun.net.httpserver.maxRspTime", "300");

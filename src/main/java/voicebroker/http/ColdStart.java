@@ -1,16 +1,22 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import java.security.MessageDigest;
 import java.security.SecureRandom;
-import voicebroker.json.Json;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import voicebroker.json.JsonTree;
 
 /**
- * Start-up work that every broker needs but that need not wait in line: the shared mapper's first use (Jackson's default date
- * format loads the JDK's locale data, ~50-100 ms cold) and the JDK's security providers (for the token's
- * {@link SecureRandom}). Started first thing on a second thread, it runs while the main thread reads the
- * configuration; whichever thread gets there second finds the classes ready.
+ * Start-up work that the broker's way to its first answer needs but that need not wait in line. Started first
+ * thing on a second thread, it runs while the main thread reads the configuration; whichever thread gets there
+ * second finds the classes loaded and the JDK's caches filled. Each line is something a later step pays for:
  */
 public final class ColdStart {
+    /** The JDK server's {@code Date} header format (its {@code ExchangeImpl}), which loads the locale's day, month and zone names. */
+    private static final String HTTP_DATE = "EEE, dd MMM yyyy HH:mm:ss zzz";
+
     private ColdStart() {
     }
 
@@ -22,10 +28,11 @@ public final class ColdStart {
 
     private static void warm() {
         try {
-            ObjectMapper mapper = Json.MAPPER;
-            mapper.writeValueAsBytes(mapper.createObjectNode().put("ok", true));
-            mapper.readTree("{\"ok\":true}");
-            new SecureRandom().nextBytes(new byte[16]);
+            new SecureRandom().nextBytes(new byte[16]);                 // the token and the runtime file's salt: security providers
+            MessageDigest.getInstance("SHA-256").digest(new byte[1]);   // the configuration's fingerprints
+            JsonTree.bytes(JsonTree.parse("{\"ok\":true}"));            // the runtime file and the health answer
+            Instant.now().toString();                                   // the runtime file's start time: the ISO formatters
+            DateTimeFormatter.ofPattern(HTTP_DATE, Locale.US).withZone(ZoneId.of("GMT")).format(Instant.now()); // every answer's Date header
         } catch (Exception | LinkageError e) {
             // only a head start: the real use reports any problem
         }

@@ -1,13 +1,12 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.Optional;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.guard.RequestFacts;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Chain;
@@ -22,7 +21,6 @@ import voicebroker.pipeline.StreamBody;
  * runs the same in a test without a server.
  */
 final class HttpServerAdapter implements HttpHandler {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private final Chain pipeline;
 
     HttpServerAdapter(Chain pipeline) {
@@ -75,10 +73,10 @@ final class HttpServerAdapter implements HttpHandler {
             return encoded.json();
         }
         if (reply instanceof Reply.Json json) {
-            return JSON.writeValueAsBytes(json.body());
+            return JsonTree.bytes(json.body());
         }
         if (reply instanceof Reply.Refused refused) {
-            return JSON.writeValueAsBytes(refused.refusal().body());
+            return JsonTree.bytes(refused.refusal().body());
         }
         throw new IllegalArgumentException("no JSON body in " + reply.getClass().getSimpleName());
     }

@@ -1,9 +1,8 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.error.Refusal;
 import voicebroker.leak.SecretScrub;
 import voicebroker.log.Log;
@@ -19,7 +18,6 @@ import voicebroker.pipeline.Step;
  * encoded here, once, so what is checked is exactly what is sent.
  */
 final class RefusalScrub implements Step {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private final SecretScrub scrub;
 
     RefusalScrub(SecretScrub scrub) {
@@ -33,10 +31,10 @@ final class RefusalScrub implements Step {
             return reply;
         }
         Refusal refusal = refused.refusal();
-        byte[] bytes = JSON.writeValueAsBytes(refusal.body());
+        byte[] bytes = JsonTree.bytes(refusal.body());
         if (scrub.carriesWhole(new String(bytes, StandardCharsets.UTF_8))) {
             Log.error("a refusal echoed a secret of this broker; it went out without its details");
-            bytes = JSON.writeValueAsBytes(Refusal.of(refusal.code()).body());
+            bytes = JsonTree.bytes(Refusal.of(refusal.code()).body());
         }
         return new Reply.Encoded(refusal.status(), bytes, refusal.headers(), true);
     }

@@ -1,12 +1,11 @@
 package voicebroker.http;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Redactor;
@@ -16,7 +15,6 @@ import voicebroker.pipeline.Step;
 
 /** The broker's routes by path, and the pipeline steps that find a route, check its method and call it. */
 final class RouteTable {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private final Map<String, Route> routes;
 
     RouteTable(List<Route> routes) {
@@ -64,7 +62,7 @@ final class RouteTable {
     Step answerFreeRoutes() {
         return (exchange, next) -> {
             Route route = exchange.required(Route.class);
-            return route.spendsKey() ? next.proceed(exchange) : route.handler().handle(JSON.createObjectNode());
+            return route.spendsKey() ? next.proceed(exchange) : route.handler().handle(JsonTree.objectNode());
         };
     }
 

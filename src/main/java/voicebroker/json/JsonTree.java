@@ -2,20 +2,28 @@ package voicebroker.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Collection;
+import java.util.Iterator;
 import java.util.Map;
 
 /**
- * JSON trees read and written with Jackson's streaming parser, generator and node factory only. Setting up an
- * object mapper costs a short-lived command (status, stop, mint) more than everything else it does; the few
- * runtime files and answers it reads need no data binding.
+ * JSON trees read and written with Jackson's streaming parser, generator and node factory only: everything the
+ * broker, the launcher and the short-lived commands read or write is a tree or a map of plain values, which needs
+ * no data binding. An object mapper's set-up (a few hundred classes, and the JDK's locale data for its date
+ * format) would sit on the way to readiness, in every process's memory and in every command's run time.
  */
 public final class JsonTree {
     private static final JsonFactory FACTORY = new JsonFactory();
@@ -27,16 +35,37 @@ public final class JsonTree {
     /** The tree of one JSON document (a missing node when there is none); a syntax error or trailing content is an IOException. */
     public static JsonNode parse(String json) throws IOException {
         try (JsonParser parser = FACTORY.createParser(json)) {
-            JsonToken first = parser.nextToken();
-            if (first == null) {
-                return com.fasterxml.jackson.databind.node.MissingNode.getInstance(); // as ObjectMapper.readTree answers
-            }
-            JsonNode tree = value(parser, first);
-            if (parser.nextToken() != null) {
-                throw new IOException("content after the JSON document");
-            }
-            return tree;
+            return document(parser);
         }
+    }
+
+    /** {@link #parse(String)} for UTF-8 bytes. */
+    public static JsonNode parse(byte[] json) throws IOException {
+        return parse(FACTORY, json);
+    }
+
+    /** {@link #parse(byte[])} with a parser from {@code factory}, whose features and limits apply. */
+    public static JsonNode parse(JsonFactory factory, byte[] json) throws IOException {
+        try (JsonParser parser = factory.createParser(json)) {
+            return document(parser);
+        }
+    }
+
+    /** An empty object to fill. */
+    public static ObjectNode objectNode() {
+        return NODES.objectNode();
+    }
+
+    private static JsonNode document(JsonParser parser) throws IOException {
+        JsonToken first = parser.nextToken();
+        if (first == null) {
+            return MissingNode.getInstance(); // as ObjectMapper.readTree answers
+        }
+        JsonNode tree = value(parser, first);
+        if (parser.nextToken() != null) {
+            throw new JsonParseException(parser, "content after the JSON document");
+        }
+        return tree;
     }
 
     /** A flat JSON object of string fields, in the map's order. */
@@ -58,15 +87,64 @@ public final class JsonTree {
         try (JsonGenerator generator = FACTORY.createGenerator(out)) {
             write(generator, tree);
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException("a tree of parsed values always writes to a string", e);
+            throw new UncheckedIOException("a tree of parsed values always writes to a string", e);
         }
         return out.toString();
+    }
+
+    /**
+     * A tree, or plain values (strings, numbers, booleans, null, and collections, string-keyed maps and trees of
+     * them), as compact JSON in UTF-8: byte for byte what an object mapper writes for them.
+     */
+    public static byte[] bytes(Object value) {
+        return encode(value, false);
+    }
+
+    /** {@link #bytes(Object)}, indented, for files people read too. */
+    public static byte[] pretty(Object value) {
+        return encode(value, true);
+    }
+
+    private static byte[] encode(Object value, boolean pretty) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator generator = FACTORY.createGenerator(out, JsonEncoding.UTF8)) {
+            if (pretty) {
+                generator.useDefaultPrettyPrinter();
+            }
+            writePlain(generator, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException("JSON values always write to memory", e);
+        }
+        return out.toByteArray();
+    }
+
+    private static void writePlain(JsonGenerator generator, Object value) throws IOException {
+        if (value instanceof Map<?, ?> map) {
+            generator.writeStartObject();
+            for (Map.Entry<?, ?> field : map.entrySet()) {
+                generator.writeFieldName((String) field.getKey());
+                writePlain(generator, field.getValue());
+            }
+            generator.writeEndObject();
+        } else if (value instanceof Collection<?> list) {
+            generator.writeStartArray();
+            for (Object element : list) {
+                writePlain(generator, element);
+            }
+            generator.writeEndArray();
+        } else if (value instanceof JsonNode node) {
+            write(generator, node);
+        } else if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
+            generator.writeObject(value); // the generator writes these simple values itself
+        } else {
+            throw new IllegalArgumentException("not a plain JSON value: " + value.getClass().getName());
+        }
     }
 
     private static void write(JsonGenerator generator, JsonNode node) throws IOException {
         if (node.isObject()) {
             generator.writeStartObject();
-            for (java.util.Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
                 Map.Entry<String, JsonNode> field = fields.next();
                 generator.writeFieldName(field.getKey());
                 write(generator, field.getValue());
@@ -81,11 +159,25 @@ public final class JsonTree {
         } else if (node.isTextual()) {
             generator.writeString(node.textValue());
         } else if (node.isNumber()) {
-            generator.writeNumber(node.asText());
+            writeNumber(generator, node);
         } else if (node.isBoolean()) {
             generator.writeBoolean(node.booleanValue());
-        } else {
+        } else if (node.isNull() || node.isMissingNode()) { // a mapper writes a missing node as null too
             generator.writeNull();
+        } else {
+            throw new IllegalArgumentException("not a JSON value node: " + node.getNodeType());
+        }
+    }
+
+    /** Each kind of number as the generator writes it (a double's NaN, for one, is quoted as a mapper quotes it). */
+    private static void writeNumber(JsonGenerator generator, JsonNode number) throws IOException {
+        switch (number.numberType()) {
+            case INT -> generator.writeNumber(number.intValue());
+            case LONG -> generator.writeNumber(number.longValue());
+            case BIG_INTEGER -> generator.writeNumber(number.bigIntegerValue());
+            case FLOAT -> generator.writeNumber(number.floatValue());
+            case DOUBLE -> generator.writeNumber(number.doubleValue());
+            default -> generator.writeNumber(number.decimalValue());
         }
     }
 

@@ -1,14 +1,13 @@
 package voicebroker.mint;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.SessionTemplates;
 import voicebroker.guard.CallBudget;
@@ -22,7 +21,6 @@ import voicebroker.upstream.UpstreamFailure;
  * shapes the answer the dashboard reads.
  */
 public final class Minter {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private final OpenAiClient upstream;
     private final BrokerConfig config;
     private final WarmSecrets warm;
@@ -69,7 +67,7 @@ public final class Minter {
     }
 
     ObjectNode requestBody(MintRequest request, String model) {
-        ObjectNode body = JSON.createObjectNode();
+        ObjectNode body = JsonTree.objectNode();
         ObjectNode expires = body.putObject("expires_after");
         expires.put("anchor", "created_at");
         expires.put("seconds", config.secretTtlSeconds());

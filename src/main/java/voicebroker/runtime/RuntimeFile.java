@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import voicebroker.json.JsonTree;
-import voicebroker.json.Json;
 
 /**
  * The runtime file: how the launcher and scripts find a running broker (pid, port, url, token, a salted
@@ -71,7 +70,7 @@ public final class RuntimeFile {
         ensurePrivateDir(file.getParent());
         Path temp = Files.createTempFile(file.getParent(), ".broker-", ".tmp", PosixFilePermissions.asFileAttribute(FILE_MODE));
         try {
-            Files.write(temp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(contents));
+            Files.write(temp, JsonTree.pretty(contents));
             try {
                 Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {

@@ -1,7 +1,6 @@
 package voicebroker.startvoice;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,7 +12,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.net.IpLiteral;
 
 /**
@@ -36,7 +35,6 @@ import voicebroker.net.IpLiteral;
 public final class LauncherProtocol {
     /** Far above any real request (whose body is at most 16 KiB), small enough to refuse garbage quickly. */
     public static final int MAX_INPUT_BYTES = 256 * 1024;
-    private static final ObjectMapper JSON = Json.MAPPER;
 
     /** The input was not what the protocol says; the message names the field. */
     public static final class ProtocolException extends Exception {
@@ -58,7 +56,7 @@ public final class LauncherProtocol {
         }
         JsonNode root;
         try {
-            root = JSON.readTree(input);
+            root = JsonTree.parse(input);
         } catch (IOException e) {
             throw new ProtocolException("the input is not one JSON object");
         }
@@ -74,7 +72,7 @@ public final class LauncherProtocol {
     /** The id of a line that may break the protocol otherwise, so its error answer still finds its caller. */
     public static Optional<Long> idOf(byte[] line) {
         try {
-            JsonNode id = JSON.readTree(line).path("id");
+            JsonNode id = JsonTree.parse(line).path("id");
             return id.canConvertToLong() ? Optional.of(id.asLong()) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
@@ -96,11 +94,7 @@ public final class LauncherProtocol {
     }
 
     private static byte[] write(Map<String, Object> line) {
-        try {
-            return JSON.writeValueAsBytes(line);
-        } catch (IOException e) {
-            throw new IllegalStateException("a map of strings, numbers and booleans always serializes", e);
-        }
+        return JsonTree.bytes(line);
     }
 
     private static StartVoiceHandler.Settings settings(JsonNode config) throws ProtocolException {

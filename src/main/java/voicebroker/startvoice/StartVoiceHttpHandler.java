@@ -1,6 +1,5 @@
 package voicebroker.startvoice;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
@@ -8,7 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 
 /**
  * Mounts a {@link StartVoiceHandler} on any JDK {@code HttpServer}:
@@ -16,7 +15,6 @@ import voicebroker.json.Json;
  * only up to the limit; a larger declared or actual body is passed on as "too large", never buffered.
  */
 public final class StartVoiceHttpHandler implements HttpHandler {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private final StartVoiceHandler handler;
 
     public StartVoiceHttpHandler(StartVoiceHandler handler) {
@@ -27,7 +25,7 @@ public final class StartVoiceHttpHandler implements HttpHandler {
     public void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             StartVoiceHandler.Response response = handler.handle(request(exchange));
-            byte[] bytes = JSON.writeValueAsBytes(response.body());
+            byte[] bytes = JsonTree.bytes(response.body());
             response.headers().forEach(exchange.getResponseHeaders()::set);
             exchange.sendResponseHeaders(response.status(), bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {

@@ -1,7 +1,6 @@
 package voicebroker.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -23,7 +22,7 @@ import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Secret;
 import voicebroker.config.UpstreamBase;
@@ -34,7 +33,6 @@ import voicebroker.config.UpstreamBase;
  * with the whole exchange bounded by the total timeout ({@link Deadlines}) and every answer by a size cap.
  */
 public final class OpenAiClient {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private static final String USER_AGENT = "voice-broker/0.1";
     private static final ContentType JSON_TYPE = ContentType.create("application/json");
     private final UpstreamBase base;
@@ -155,12 +153,7 @@ public final class OpenAiClient {
     }
 
     private HttpPost post(String path, JsonNode body, String accept) {
-        byte[] bytes;
-        try {
-            bytes = JSON.writeValueAsBytes(body);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        byte[] bytes = JsonTree.bytes(body);
         HttpPost post = new HttpPost(endpoints.computeIfAbsent(path, base::endpoint));
         post.setHeader("Authorization", "Bearer " + key.reveal());
         post.setHeader("Accept", accept);
@@ -209,7 +202,7 @@ public final class OpenAiClient {
 
     private static JsonNode parseObject(byte[] answer) {
         try {
-            JsonNode parsed = JSON.readTree(answer);
+            JsonNode parsed = JsonTree.parse(answer);
             if (parsed == null || !parsed.isObject()) {
                 throw UpstreamErrors.invalidAnswer("not a JSON object");
             }

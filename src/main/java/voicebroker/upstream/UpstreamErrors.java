@@ -1,7 +1,6 @@
 package voicebroker.upstream;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -10,7 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLException;
 import org.apache.hc.client5.http.ConnectTimeoutException;
-import voicebroker.json.Json;
+import voicebroker.json.JsonTree;
 import voicebroker.config.Secret;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
@@ -22,7 +21,6 @@ import voicebroker.log.Redactor;
  * the organisation or echo part of the key; only its {@code param} and {@code code}, redacted, go on.
  */
 final class UpstreamErrors {
-    private static final ObjectMapper JSON = Json.MAPPER;
     private static final Set<String> MODEL_CODES = Set.of("model_not_found", "model_not_available",
             "unsupported_model", "invalid_model");
     private static final int MAX_RETRY_AFTER = 3600;
@@ -148,10 +146,10 @@ final class UpstreamErrors {
 
     private static JsonNode parseError(byte[] body) {
         try {
-            JsonNode root = JSON.readTree(body);
-            return root != null && root.path("error").isObject() ? root.get("error") : JSON.createObjectNode();
+            JsonNode root = JsonTree.parse(body);
+            return root != null && root.path("error").isObject() ? root.get("error") : JsonTree.objectNode();
         } catch (IOException e) {
-            return JSON.createObjectNode();
+            return JsonTree.objectNode();
         }
     }
 

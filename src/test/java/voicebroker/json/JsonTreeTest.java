@@ -1,13 +1,17 @@
 package voicebroker.json;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -32,6 +36,55 @@ class JsonTreeTest {
         JsonNode tree = JsonTree.parse(json);
         assertEquals(expected, tree);
         assertEquals(MAPPER.writeValueAsString(expected), JsonTree.write(tree));
+        assertArrayEquals(MAPPER.writeValueAsBytes(expected), JsonTree.bytes(tree));
+        assertEquals(expected, JsonTree.parse(json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void writesEveryKindOfNumberNodeAsAnObjectMapperDoes() throws IOException {
+        ObjectNode numbers = JsonTree.objectNode().put("int", 7).put("long", 1L << 40).put("float", 0.5f).put("double", 1e300)
+                .put("nan", Double.NaN).put("big", new java.math.BigInteger("123456789012345678901234567890"))
+                .put("decimal", new java.math.BigDecimal("0.10"));
+        assertArrayEquals(MAPPER.writeValueAsBytes(numbers), JsonTree.bytes(numbers));
+    }
+
+    @Test
+    void writesPlainValuesAsAnObjectMapperDoes() throws IOException {
+        Map<String, Object> plain = new LinkedHashMap<>();
+        plain.put("service", "voice-broker");
+        plain.put("pid", 4242L);
+        plain.put("port", 8099);
+        plain.put("keyed", true);
+        plain.put("token_header", null);
+        plain.put("allowed_origins", List.of("http://localhost:5173", "http://[::1]:5173"));
+        plain.put("nested", Map.of("configured", JsonTree.objectNode().put("voice", "marin")));
+        plain.put("text", "\u00e9 \" \n");
+        assertArrayEquals(MAPPER.writeValueAsBytes(plain), JsonTree.bytes(plain));
+        assertArrayEquals(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(plain), JsonTree.pretty(plain));
+    }
+
+    @Test
+    void refusesWhatIsNotAPlainValueInsteadOfGuessingAShape() {
+        assertThrows(IllegalArgumentException.class, () -> JsonTree.bytes(Map.of("when", java.time.Instant.EPOCH)));
+    }
+
+    @Test
+    void deepButBoundedNestingParsesOnASmallStack() throws Exception {
+        // the default parser allows 1000 levels; the broker's threads run with -Xss512k, so this runs on such a thread
+        String deep = "[".repeat(1000) + "]".repeat(1000);
+        JsonNode[] parsed = new JsonNode[1];
+        Thread small = new Thread(null, () -> {
+            try {
+                parsed[0] = JsonTree.parse(deep.getBytes(StandardCharsets.UTF_8));
+                JsonTree.bytes(parsed[0]);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, "small-stack", 512 * 1024);
+        small.start();
+        small.join();
+        assertEquals(MAPPER.readTree(deep), parsed[0]);
+        assertThrows(IOException.class, () -> JsonTree.parse("[".repeat(1001) + "]".repeat(1001)));
     }
 
     @Test
