@@ -132,8 +132,8 @@ public record UpstreamBase(URI root, URI api) {
 
     /** The WebSocket endpoint for the model, for pages that use WebSocket instead of WebRTC. */
     public String wsUrl(String model) {
-        String ws = api.toString().replaceFirst("^http", "ws");
-        return ws + "/realtime?model=" + java.net.URLEncoder.encode(model, java.nio.charset.StandardCharsets.UTF_8);
+        String http = api.toString(); // http or https, as parse requires: the WebSocket scheme is ws or wss
+        return "ws" + http.substring("http".length()) + "/realtime?model=" + java.net.URLEncoder.encode(model, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The {@code base} field of health and mint answers: the root without {@code /v1}. */

@@ -24,17 +24,12 @@ public final class Minter {
     private final OpenAiClient upstream;
     private final BrokerConfig config;
     private final WarmSecrets warm;
-    /** The WebSocket URL of each configured model, made once: an answer names one of these models nearly always. */
-    private final Map<String, String> wsUrls;
 
     /** {@code budget} is the broker's call budget, which the warm secret's background refills spend too. */
     public Minter(OpenAiClient upstream, BrokerConfig config, CallBudget budget) {
         this.upstream = upstream;
         this.config = config;
         this.warm = config.warmSecret() ? new WarmSecrets(budget) : null;
-        Map<String, String> urls = new LinkedHashMap<>();
-        config.models().forEach(model -> urls.put(model, config.base().wsUrl(model)));
-        this.wsUrls = Map.copyOf(urls);
     }
 
     /** The wire answer for {@code POST /api/session}: a kept warm secret when there is one, else a fresh mint. */
@@ -55,7 +50,7 @@ public final class Minter {
         for (String model : models) {
             try {
                 JsonNode answer = upstream.postJson("/realtime/client_secrets", requestBody(request, model));
-                return MintAnswer.from(answer, model, request, config.base(), wsUrls);
+                return MintAnswer.from(answer, model, request, config.base());
             } catch (UpstreamFailure failure) {
                 if (!failure.modelUnavailable()) {
                     throw failure;
@@ -84,7 +79,7 @@ public final class Minter {
         }
 
         static Map<String, Object> from(JsonNode answer, String requestedModel, MintRequest request,
-                                        voicebroker.config.UpstreamBase base, Map<String, String> wsUrls) {
+                                        voicebroker.config.UpstreamBase base) {
             String value = answer.path("value").asText(answer.path("client_secret").path("value").asText(""));
             if (!SECRET_VALUE.matcher(value).matches()) {
                 throw invalid("no usable client secret");
@@ -102,8 +97,7 @@ public final class Minter {
             out.put("expires_at", expiresNode.asLong());
             out.put("configured", configured(session, request));
             out.put("calls_url", base.callsUrl());
-            String wsUrl = wsUrls.get(model);
-            out.put("ws_url", wsUrl != null ? wsUrl : base.wsUrl(model));
+            out.put("ws_url", base.wsUrl(model));
             return out;
         }
 
