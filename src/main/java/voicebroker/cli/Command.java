@@ -1,6 +1,5 @@
 package voicebroker.cli;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -101,7 +100,7 @@ final class Command {
     }
 
     static void printJson(Object value) {
-        System.out.println(new String(JsonTree.bytes(value), StandardCharsets.UTF_8));
+        System.out.println(JsonTree.text(value));
     }
 
     /** The failure as one line naming the fix on stderr (and as JSON on stdout with --json); its exit code. */

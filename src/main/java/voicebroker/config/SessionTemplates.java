@@ -133,7 +133,7 @@ public final class SessionTemplates {
     public String describe() {
         StringBuilder text = new StringBuilder();
         for (Map.Entry<String, ObjectNode> mode : new java.util.TreeMap<>(byMode).entrySet()) {
-            text.append(mode.getKey()).append('=').append(JsonTree.write(mode.getValue())).append('\n');
+            text.append(mode.getKey()).append('=').append(JsonTree.text(mode.getValue())).append('\n');
         }
         return text.toString();
     }

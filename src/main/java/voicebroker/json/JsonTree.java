@@ -13,8 +13,8 @@ import com.fasterxml.jackson.core.JsonEncoding;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
@@ -68,36 +68,17 @@ public final class JsonTree {
         return tree;
     }
 
-    /** A flat JSON object of string fields, in the map's order. */
-    public static String object(Map<String, String> fields) throws IOException {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
-            generator.writeStartObject();
-            for (Map.Entry<String, String> field : fields.entrySet()) {
-                generator.writeStringField(field.getKey(), field.getValue());
-            }
-            generator.writeEndObject();
-        }
-        return out.toString();
-    }
-
-    /** The tree as compact JSON text, fields in their order. */
-    public static String write(JsonNode tree) {
-        StringWriter out = new StringWriter();
-        try (JsonGenerator generator = FACTORY.createGenerator(out)) {
-            write(generator, tree);
-        } catch (IOException e) {
-            throw new UncheckedIOException("a tree of parsed values always writes to a string", e);
-        }
-        return out.toString();
-    }
-
     /**
      * A tree, or plain values (strings, numbers, booleans, null, and collections, string-keyed maps and trees of
      * them), as compact JSON in UTF-8: byte for byte what an object mapper writes for them.
      */
     public static byte[] bytes(Object value) {
         return encode(value, false);
+    }
+
+    /** {@link #bytes(Object)} as text. */
+    public static String text(Object value) {
+        return new String(bytes(value), StandardCharsets.UTF_8);
     }
 
     /** {@link #bytes(Object)}, indented, for files people read too. */

@@ -28,7 +28,7 @@ public final class BrokerClient {
             URI url = url(broker);
             LoopbackHttp.Answer answer = LoopbackHttp.exchange(url.getHost().replace("[", "").replace("]", ""), url.getPort(), "POST", "/api/session", Map.of(
                     "Authorization", "Bearer " + broker.token(), "Content-Type", "application/json"),
-                    JsonTree.object(fields).getBytes(java.nio.charset.StandardCharsets.UTF_8), MINT_TIMEOUT);
+                    JsonTree.bytes(fields), MINT_TIMEOUT);
             return new Answer(answer.status(), JsonTree.parse(answer.body()));
         } catch (IOException e) {
             throw LaunchException.failed("the broker at " + broker.url() + " did not answer the mint (" + e.getClass().getSimpleName() + ").",

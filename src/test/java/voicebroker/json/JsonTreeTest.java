@@ -35,7 +35,7 @@ class JsonTreeTest {
         JsonNode expected = MAPPER.readTree(json);
         JsonNode tree = JsonTree.parse(json);
         assertEquals(expected, tree);
-        assertEquals(MAPPER.writeValueAsString(expected), JsonTree.write(tree));
+        assertEquals(MAPPER.writeValueAsString(expected), JsonTree.text(tree));
         assertArrayEquals(MAPPER.writeValueAsBytes(expected), JsonTree.bytes(tree));
         assertEquals(expected, JsonTree.parse(json.getBytes(StandardCharsets.UTF_8)));
     }
@@ -104,7 +104,7 @@ class JsonTreeTest {
         Map<String, String> fields = new LinkedHashMap<>();
         fields.put("voice", "marin \"quoted\"");
         fields.put("mode", "direct");
-        String json = JsonTree.object(fields);
+        String json = JsonTree.text(fields);
         assertEquals("{\"voice\":\"marin \\\"quoted\\\"\",\"mode\":\"direct\"}", json);
         assertEquals(MAPPER.valueToTree(fields), MAPPER.readTree(json));
     }
