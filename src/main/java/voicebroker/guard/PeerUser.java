@@ -134,7 +134,6 @@ public final class PeerUser {
         }
         HexFormat hex = HexFormat.of().withUpperCase();
         return hex.formatHex(printed) + ":" + hex.toHexDigits((short) port); // String.format would set up a Formatter on a connection's first request
-
     }
 
     /** An address as IPv6 bytes, IPv4 as {@code ::ffff:a.b.c.d}. */

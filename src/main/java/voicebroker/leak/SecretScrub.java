@@ -30,6 +30,8 @@ public final class SecretScrub {
     private final List<Secret> secrets;
     /** Any secret or any piece of one, in one pass over the text (see {@link Secret#anyIn}). */
     private final Predicate<String> anyPiece;
+    /** The secrets as streams look for them, made for the first stream: a broker that never streams never holds them. */
+    private volatile List<SecretStreamScan.Needle> needles;
 
     public SecretScrub(List<Secret> secrets) {
         this.secrets = List.copyOf(secrets);
@@ -59,9 +61,6 @@ public final class SecretScrub {
         }
         return anyPiece.test(added);
     }
-
-    /** The secrets as streams look for them, made for the first stream: a broker that never streams never holds them. */
-    private volatile List<SecretStreamScan.Needle> needles;
 
     /** Wraps a stream going to the page so that it is cut before any whole secret passes; see {@link SecretStreamScan}. */
     public SecretStreamScan watch(OutputStream page) {

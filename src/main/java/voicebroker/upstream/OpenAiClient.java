@@ -35,6 +35,8 @@ import voicebroker.config.UpstreamBase;
 public final class OpenAiClient {
     private static final String USER_AGENT = "voice-broker/0.1";
     private static final ContentType JSON_TYPE = ContentType.create("application/json");
+    /** What a speech answer may be. */
+    private static final Pattern AUDIO_TYPE = Pattern.compile("audio/[a-z0-9.+-]+|application/octet-stream");
     private final UpstreamBase base;
     private final Secret key;
     /** Built on a background thread when {@link #warmUp} or the first call asks: never on the way to readiness. */
@@ -114,7 +116,7 @@ public final class OpenAiClient {
         // From here on the socket timeout is the stall watchdog: a read that waits longer than the timeout fails.
         String type = header(response, "content-type").orElse("application/octet-stream").toLowerCase(Locale.ROOT);
         String mediaType = type.split(";")[0].strip();
-        if (!AudioType.PATTERN.matcher(mediaType).matches() || response.getEntity() == null) {
+        if (!AUDIO_TYPE.matcher(mediaType).matches() || response.getEntity() == null) {
             post.cancel();
             closeQuietly(response);
             throw UpstreamErrors.invalidAnswer("expected audio, got " + mediaType.replaceAll("[^a-z0-9/.+-]", "?"));
@@ -129,11 +131,6 @@ public final class OpenAiClient {
             closeQuietly(response);
             throw UpstreamErrors.fromException(e);
         }
-    }
-
-    /** What a speech answer may be, compiled on the first one (String.matches compiles its pattern on every call). */
-    private static final class AudioType {
-        static final Pattern PATTERN = Pattern.compile("audio/[a-z0-9.+-]+|application/octet-stream");
     }
 
     /**
