@@ -4,6 +4,7 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -52,7 +53,11 @@ public record BrokerConfig(
     public BrokerConfig {
         bind = List.copyOf(bind);
         // Every origin is checked here, so no BrokerConfig can hold one a browser would never send.
-        allowedOrigins = allowedOrigins.stream().map(Origin::parse).map(Origin::toString).toList();
+        List<String> spelled = new ArrayList<>(allowedOrigins.size());
+        for (String origin : allowedOrigins) { // loops, not streams, here and below: they run on the way to readiness
+            spelled.add(Origin.parse(origin).toString());
+        }
+        allowedOrigins = List.copyOf(spelled);
         models = List.copyOf(models);
         if (allowedOrigins.isEmpty() || models.isEmpty() || bind.isEmpty()) {
             throw new IllegalArgumentException("a broker needs at least one origin, model and bind address");
@@ -66,7 +71,11 @@ public record BrokerConfig(
 
     /** The allowed origins as values, for the guards that compare request headers with them. */
     public List<Origin> origins() {
-        return allowedOrigins.stream().map(Origin::parse).toList();
+        List<Origin> origins = new ArrayList<>(allowedOrigins.size());
+        for (String origin : allowedOrigins) {
+            origins.add(Origin.parse(origin));
+        }
+        return List.copyOf(origins);
     }
 
     public boolean keyed() {

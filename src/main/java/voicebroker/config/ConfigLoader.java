@@ -3,6 +3,9 @@ package voicebroker.config;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -15,7 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
+import voicebroker.net.Ascii;
 import voicebroker.net.IpLiteral;
 import voicebroker.net.Origin;
 
@@ -28,9 +31,6 @@ public final class ConfigLoader {
     public static final String DEFAULT_MODELS = "gpt-realtime,gpt-realtime-2";
     public static final int DEFAULT_PORT = 8099;
     public static final int DEFAULT_SECRET_TTL_SECONDS = 600;
-    private static final Pattern HEADER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9-]{0,63}");
-    private static final Pattern MODEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,99}");
-    private static final Pattern ALLOWED_HOST = Pattern.compile("[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\\d{1,5})?");
     private static final Set<String> RESERVED_HEADERS = Set.of("host", "origin", "cookie", "content-type",
             "content-length", "transfer-encoding", "connection");
 
@@ -93,7 +93,7 @@ public final class ConfigLoader {
         if (key.isEmpty()) {
             return Optional.empty();
         }
-        if (key.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f || c == '"' || c == '\'')) {
+        if (Ascii.hasInvisible(key) || key.indexOf('"') >= 0 || key.indexOf('\'') >= 0) {
             throw new ConfigException("bad_key", "OPENAI_API_KEY", "the key contains spaces, quotes or non-ASCII characters, so it cannot be a key.",
                     "paste the key again without quotes or line breaks (in .env, quote the whole value or nothing: OPENAI_API_KEY=\"sk-...\").");
         }
@@ -104,7 +104,7 @@ public final class ConfigLoader {
         Set<String> hosts = new LinkedHashSet<>();
         for (String entry : env.list("VOICE_ALLOWED_BASE_HOSTS", "")) {
             String host = entry.toLowerCase(Locale.ROOT);
-            if (!ALLOWED_HOST.matcher(host).matches()) {
+            if (!isAllowedHostEntry(host)) {
                 throw new ConfigException("base_not_allowed", "VOICE_ALLOWED_BASE_HOSTS",
                         "'" + entry + "' is not a plain host name or host:port.",
                         "list host names such as my-resource.openai.azure.com, comma-separated.");
@@ -133,11 +133,12 @@ public final class ConfigLoader {
         return addresses;
     }
 
+    /** Binds ::1 once to see; with a channel, as the server's listeners bind, so the probe loads nothing they would not. */
     private static boolean ipv6Available() {
-        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
-            probe.bind(new java.net.InetSocketAddress(InetAddress.getByName("::1"), 0));
+        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+            probe.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
             return true;
-        } catch (IOException e) {
+        } catch (IOException | UnsupportedAddressTypeException e) {
             return false;
         }
     }
@@ -188,7 +189,7 @@ public final class ConfigLoader {
     }
 
     private static Secret checkToken(String token, String variable) {
-        if (token.length() < 32 || token.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+        if (token.length() < 32 || Ascii.hasInvisible(token)) {
             throw new ConfigException("bad_token_config", variable,
                     "the token must be at least 32 printable ASCII characters without spaces (it has " + token.length() + ").",
                     "use a long random token, e.g. the output of 'openssl rand -base64 32', or unset it to get a generated one.");
@@ -208,7 +209,7 @@ public final class ConfigLoader {
         if (name.isEmpty()) {
             return Optional.empty();
         }
-        if (!HEADER_NAME.matcher(name).matches() || RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))
+        if (!isHeaderName(name) || RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))
                 || name.equalsIgnoreCase("authorization")) {
             throw new ConfigException("bad_token_config", "VOICE_TOKEN_HEADER", "'" + name + "' cannot carry the token.",
                     "use a custom header name such as X-Dashboard-Token.");
@@ -229,7 +230,7 @@ public final class ConfigLoader {
     private List<String> models() {
         List<String> models = env.list("VOICE_MODELS", DEFAULT_MODELS);
         for (String model : models) {
-            if (!MODEL.matcher(model).matches()) {
+            if (!isModelName(model)) {
                 throw new ConfigException("bad_models", "VOICE_MODELS", "'" + model + "' is not a model name.",
                         "list model names in fallback order, e.g. gpt-realtime,gpt-realtime-2.");
             }
@@ -253,5 +254,51 @@ public final class ConfigLoader {
         int perMinute = env.integer("VOICE_CALLS_PER_MINUTE", defaults.callsPerMinute(), 1, 1_000_000, "bad_number",
                 "a number of upstream calls per minute");
         return defaults.withUpstreamTimeout(timeout).withCallRates(concurrency, perMinute);
+    }
+
+    // The shapes below are written out as loops rather than regular expressions: they run on every start, on
+    // the way to the first answer, where compiling a pattern costs more than the whole check.
+
+    /** {@code [a-z0-9]([a-z0-9.-]*[a-z0-9])?(:\d{1,5})?}: a lower-case host name, optionally with a port. */
+    static boolean isAllowedHostEntry(String entry) {
+        int colon = entry.indexOf(':');
+        String host = colon < 0 ? entry : entry.substring(0, colon);
+        if (colon >= 0 && !Ascii.digits(entry.substring(colon + 1), 1, 5)) {
+            return false;
+        }
+        if (host.isEmpty() || !Ascii.lowerOrDigit(host.charAt(0)) || !Ascii.lowerOrDigit(host.charAt(host.length() - 1))) {
+            return false;
+        }
+        for (int i = 1; i < host.length() - 1; i++) {
+            char c = host.charAt(i);
+            if (!Ascii.lowerOrDigit(c) && c != '.' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [A-Za-z0-9][A-Za-z0-9-]{0,63}} */
+    static boolean isHeaderName(String name) {
+        return isName(name, 64, "-");
+    }
+
+    /** {@code [A-Za-z0-9][A-Za-z0-9._:-]{0,99}} */
+    static boolean isModelName(String model) {
+        return isName(model, 100, "._:-");
+    }
+
+    /** A letter or digit, then letters, digits and {@code punctuation}, {@code maxLength} characters at most. */
+    private static boolean isName(String text, int maxLength, String punctuation) {
+        if (text.isEmpty() || text.length() > maxLength || !Ascii.letterOrDigit(text.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (!Ascii.letterOrDigit(c) && punctuation.indexOf(c) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 }

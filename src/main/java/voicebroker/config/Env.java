@@ -1,7 +1,7 @@
 package voicebroker.config;
 
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -41,7 +41,14 @@ public record Env(Map<String, String> variables) {
 
     /** The comma-separated entries, stripped, empty ones dropped; {@code fallback} is used when the variable is blank. */
     public List<String> list(String name, String fallback) {
-        return Arrays.stream(text(name, fallback).split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
+        List<String> entries = new ArrayList<>();
+        for (String entry : text(name, fallback).split(",")) { // a loop, not a stream: it runs on the way to readiness
+            String stripped = entry.strip();
+            if (!stripped.isEmpty()) {
+                entries.add(stripped);
+            }
+        }
+        return List.copyOf(entries);
     }
 
     /**

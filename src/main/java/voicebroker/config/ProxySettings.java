@@ -1,7 +1,7 @@
 package voicebroker.config;
 
 import java.net.URI;
-import java.util.Arrays;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,8 +26,13 @@ public record ProxySettings(Optional<URI> proxy, List<String> noProxy) {
 
     static ProxySettings from(Map<String, String> env) {
         String raw = firstSet(env, "HTTPS_PROXY", "https_proxy");
-        List<String> noProxy = Arrays.stream(firstSet(env, "NO_PROXY", "no_proxy").split(","))
-                .map(s -> s.strip().toLowerCase(Locale.ROOT)).filter(s -> !s.isEmpty()).toList();
+        List<String> noProxy = new ArrayList<>();
+        for (String entry : firstSet(env, "NO_PROXY", "no_proxy").split(",")) { // a loop: this runs on the way to readiness
+            String host = entry.strip().toLowerCase(Locale.ROOT);
+            if (!host.isEmpty()) {
+                noProxy.add(host);
+            }
+        }
         if (raw.isBlank()) {
             return new ProxySettings(Optional.empty(), noProxy);
         }

@@ -2,6 +2,7 @@ package voicebroker.config;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 import voicebroker.log.Redactor;
@@ -82,7 +83,11 @@ public final class Secret {
      */
     public static Predicate<String> anyIn(List<Secret> secrets, int pieceLength) {
         List<Secret> all = List.copyOf(secrets);
-        Pieces shared = Pieces.of(all.stream().map(secret -> secret.value).toList(), pieceLength);
+        List<String> values = new ArrayList<>(all.size());
+        for (Secret secret : all) {
+            values.add(secret.value);
+        }
+        Pieces shared = Pieces.of(values, pieceLength);
         if (shared == null) {
             return text -> all.stream().anyMatch(secret -> secret.appearsIn(text, pieceLength));
         }
@@ -112,11 +117,16 @@ public final class Secret {
 
         /** The pieces of all {@code values} in one table; null when one is not ASCII or shorter than a piece, or pieces do not fit in a long: the plain search handles those. */
         static Pieces of(List<String> values, int length) {
-            if (length < 1 || length > Long.BYTES
-                    || !values.stream().allMatch(value -> length <= value.length() && value.chars().allMatch(c -> c > 0 && c < 0x80))) {
+            if (length < 1 || length > Long.BYTES) {
                 return null;
             }
-            int count = values.stream().mapToInt(value -> value.length() - length + 1).sum();
+            int count = 0;
+            for (String value : values) { // loops, not streams: the broker makes its table on the way to readiness
+                if (value.length() < length || !isAscii(value)) {
+                    return null;
+                }
+                count += value.length() - length + 1;
+            }
             int bits = 32 - Integer.numberOfLeadingZeros(count * 4 - 1); // at most a quarter full: misses end at once
             long[] table = new long[1 << bits];
             Pieces pieces = new Pieces(length, table, 64 - bits);
@@ -130,6 +140,17 @@ public final class Secret {
                 }
             }
             return pieces;
+        }
+
+        /** No NUL and nothing beyond ASCII: each character fits in a byte of a packed piece, and none packs to 0. */
+        private static boolean isAscii(String value) {
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c == 0 || c >= 0x80) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private int slot(long packed) {

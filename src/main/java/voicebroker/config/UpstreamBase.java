@@ -4,7 +4,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Set;
-import java.util.regex.Pattern;
+import voicebroker.net.Ascii;
 
 /**
  * The one upstream the key may ever be sent to, parsed and checked once at start-up (threat model rule 7).
@@ -15,8 +15,6 @@ import java.util.regex.Pattern;
 public record UpstreamBase(URI root, URI api) {
     public static final String DEFAULT = "https://api.openai.com/v1";
     private static final String OPENAI_HOST = "api.openai.com";
-    private static final Pattern PATH = Pattern.compile("(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*/?");
-    private static final Pattern HOST_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*");
     private static final String VAR = "OPENAI_BASE_URL";
 
     /**
@@ -44,10 +42,10 @@ public record UpstreamBase(URI root, URI api) {
             checkRemoteHost(raw, host, uri.getPort(), allowedHosts);
         }
         String path = uri.getRawPath() == null ? "" : uri.getRawPath();
-        if (!PATH.matcher(path).matches()) {
+        if (!isPlainPath(path)) {
             throw refused(raw, "its path must be plain segments such as /v1 (no '..', '%', or special characters).");
         }
-        if (OPENAI_HOST.equals(host) && !path.isEmpty() && !path.equals("/") && !path.matches("/v1/?")) {
+        if (OPENAI_HOST.equals(host) && !path.isEmpty() && !path.equals("/") && !path.equals("/v1") && !path.equals("/v1/")) {
             throw refused(raw, "api.openai.com is only served at / or /v1.");
         }
         return fromCheckedParts(scheme, uri.getRawAuthority().toLowerCase(Locale.ROOT), stripSlash(path));
@@ -60,7 +58,7 @@ public record UpstreamBase(URI root, URI api) {
     }
 
     private static void checkRemoteHost(String raw, String host, int port, Set<String> allowedHosts) {
-        if (!HOST_NAME.matcher(host).matches()) {
+        if (!isHostName(host)) {
             throw refused(raw, "its host must be a plain ASCII host name (no IP literals other than loopback, no IDN).");
         }
         boolean defaultPort = port == -1 || port == 443;
@@ -81,8 +79,71 @@ public record UpstreamBase(URI root, URI api) {
 
     /** {@code localhost}, any 127.0.0.0/8 literal, or {@code [::1]}: a compatible server on this machine. */
     public static boolean isLoopbackHost(String host) {
-        return host.equals("localhost") || host.equals("[::1]")
-                || host.matches("127\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)(\\.(25[0-5]|2[0-4]\\d|1?\\d?\\d)){2}");
+        if (host.equals("localhost") || host.equals("[::1]")) {
+            return true;
+        }
+        String[] octets = host.split("\\.", -1);
+        if (octets.length != 4 || !octets[0].equals("127")) {
+            return false;
+        }
+        for (int i = 1; i < 4; i++) {
+            if (!isOctet(octets[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // The shapes below are loops rather than regular expressions: they run on every start, on the way to the
+    // first answer, where compiling a pattern costs more than the whole check.
+
+    /** {@code 25[0-5]|2[0-4]\d|1?\d?\d}: 0 to 255 in decimal, with a leading zero only in two digits ("07"). */
+    private static boolean isOctet(String text) {
+        if (!Ascii.digits(text, 1, 3)) {
+            return false;
+        }
+        return text.length() < 3 || ((text.charAt(0) == '1' || text.charAt(0) == '2') && Integer.parseInt(text) <= 255);
+    }
+
+    /** {@code (/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*}{@code /?}: plain segments, none empty or starting with a dot. */
+    static boolean isPlainPath(String path) {
+        int i = 0;
+        while (i < path.length()) {
+            if (path.charAt(i) != '/') {
+                return false;
+            }
+            i++;
+            if (i == path.length()) {
+                return true; // the one trailing slash
+            }
+            if (!isPathChar(path.charAt(i)) || path.charAt(i) == '.') {
+                return false;
+            }
+            while (i < path.length() && isPathChar(path.charAt(i))) {
+                i++;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [A-Za-z0-9._~-]} */
+    private static boolean isPathChar(char c) {
+        return Ascii.letterOrDigit(c) || c == '.' || c == '_' || c == '~' || c == '-';
+    }
+
+    /** {@code [a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*}: lower-case labels joined by single dots. */
+    static boolean isHostName(String host) {
+        for (String label : host.split("\\.", -1)) {
+            if (label.isEmpty() || label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                if (!Ascii.lowerOrDigit(label.charAt(i)) && label.charAt(i) != '-') {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     private static URI toUri(String raw) {

@@ -1,12 +1,13 @@
 package voicebroker.guard;
 
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Pattern;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 import voicebroker.log.Redactor;
+import voicebroker.net.Ascii;
 
 /**
  * Rule 2, checked before anything else about the request: exactly one {@code Host}, equal to an allowed
@@ -14,12 +15,16 @@ import voicebroker.log.Redactor;
  * rebinds its own name onto 127.0.0.1 still sends its own name in {@code Host}.
  */
 public final class HostGuard implements Guard {
-    /** A syntactically sane Host value: a name or bracketed IPv6 literal with an optional port. */
-    private static final Pattern WELL_FORMED = Pattern.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~%!$&'()*+;=-]+)(:\\d{1,5})?");
+    /** The characters of a registered name in a Host value (RFC 3986's unreserved, sub-delims and '%'). */
+    private static final String NAME_PUNCTUATION = "._~%!$&'()*+;=-";
     private final Set<String> allowed;
 
     public HostGuard(Set<String> allowedHosts) {
-        this.allowed = Set.copyOf(allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
+        Set<String> lower = new HashSet<>();
+        for (String host : allowedHosts) { // a loop, not a stream: the broker makes this guard on the way to readiness
+            lower.add(host.toLowerCase(Locale.ROOT));
+        }
+        this.allowed = Set.copyOf(lower);
     }
 
     /** The broker's own names on its port: {@code localhost}, {@code 127.0.0.1} and {@code [::1]}. */
@@ -44,7 +49,7 @@ public final class HostGuard implements Guard {
             return malformed("The request has more than one Host header.");
         }
         String host = hosts.get(0).strip();
-        if (!WELL_FORMED.matcher(host).matches()) {
+        if (!wellFormed(host)) {
             return malformed("The Host header is malformed.");
         }
         if (!allowed.contains(host.toLowerCase(Locale.ROOT))) {
@@ -53,6 +58,37 @@ public final class HostGuard implements Guard {
                     + "; other names are refused to stop DNS rebinding."));
         }
         return Optional.empty();
+    }
+
+    /**
+     * A syntactically sane Host value: a name or bracketed IPv6 literal with an optional port, as
+     * {@code (\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~%!$&'()*+;=-]+)(:\d{1,5})?} reads it; a loop, because the first
+     * request of a freshly started broker waits for it.
+     */
+    static boolean wellFormed(String host) {
+        int end; // where the name or the literal ends
+        if (host.startsWith("[")) {
+            end = host.indexOf(']');
+            if (end < 2) {
+                return false;
+            }
+            for (int i = 1; i < end; i++) {
+                char c = host.charAt(i);
+                if (!Ascii.hexDigit(c) && c != ':' && c != '.') {
+                    return false;
+                }
+            }
+            end++;
+        } else {
+            end = 0;
+            while (end < host.length() && (Ascii.letterOrDigit(host.charAt(end)) || NAME_PUNCTUATION.indexOf(host.charAt(end)) >= 0)) {
+                end++;
+            }
+            if (end == 0) {
+                return false;
+            }
+        }
+        return end == host.length() || (host.charAt(end) == ':' && Ascii.digits(host.substring(end + 1), 1, 5));
     }
 
     private static Optional<Refusal> malformed(String message) {

@@ -1,5 +1,6 @@
 package voicebroker.guard;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -30,7 +31,11 @@ public final class OriginGuard implements Guard {
      * {@code target}"), and {@code hint} says how to fix it there.
      */
     public OriginGuard(List<Origin> allowedOrigins, String target, String hint) {
-        this.allowed = allowedOrigins.stream().map(Origin::toString).collect(java.util.stream.Collectors.toUnmodifiableSet());
+        Set<String> spelled = new HashSet<>();
+        for (Origin origin : allowedOrigins) { // a loop, not a stream: the broker makes this guard on the way to readiness
+            spelled.add(origin.toString());
+        }
+        this.allowed = Set.copyOf(spelled);
         this.target = target;
         this.hint = hint;
     }

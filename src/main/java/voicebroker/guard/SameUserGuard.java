@@ -71,7 +71,7 @@ public final class SameUserGuard {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("Uid:")) {
-                    return OptionalInt.of(Integer.parseInt(line.substring(4).trim().split("\\s+")[1]));
+                    return OptionalInt.of(Integer.parseInt(PeerUser.fields(line.substring(4))[1]));
                 }
             }
         } catch (IOException | RuntimeException e) {

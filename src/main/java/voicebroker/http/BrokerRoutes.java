@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
@@ -25,9 +26,13 @@ import voicebroker.upstream.OpenAiClient;
  */
 final class BrokerRoutes {
     static final String TTS_MODEL = "gpt-4o-mini-tts";
-    private static final Pattern FORMAT = Pattern.compile("mp3|opus|aac|flac|wav|pcm");
-    private static final Pattern MODE = Pattern.compile("[a-z0-9_-]{1,32}");
     private static final String VOICE_HINT = "Use a Realtime voice id such as marin, cedar or alloy.";
+    /** Compiled with the first request that needs them, not on the way to the broker's first answer. */
+    private static final class Shapes {
+        static final Pattern FORMAT = Pattern.compile("mp3|opus|aac|flac|wav|pcm");
+        static final Pattern MODE = Pattern.compile("[a-z0-9_-]{1,32}");
+    }
+
     private final BrokerConfig config;
     private final Optional<OpenAiClient> upstream;
     private final Optional<Minter> minter;
@@ -38,7 +43,7 @@ final class BrokerRoutes {
         this.config = config;
         this.upstream = upstream;
         this.minter = minter;
-        this.modesHint = "Use one of: " + String.join(", ", config.templates().modes().stream().sorted().toList()) + ".";
+        this.modesHint = "Use one of: " + String.join(", ", new TreeSet<>(config.templates().modes())) + ".";
     }
 
     List<Route> all() {
@@ -60,7 +65,7 @@ final class BrokerRoutes {
 
     private Reply session(ObjectNode body) {
         String voice = Fields.optionalString(body, "voice", Fields.VOICE, VOICE_HINT).orElse(null);
-        String mode = Fields.optionalString(body, "mode", MODE, modesHint).orElse(SessionTemplates.DEFAULT_MODE);
+        String mode = Fields.optionalString(body, "mode", Shapes.MODE, modesHint).orElse(SessionTemplates.DEFAULT_MODE);
         if (!config.templates().has(mode)) {
             throw voicebroker.error.Refusal.invalidField("mode", "There is no mode '" + mode + "'.", modesHint).asException();
         }
@@ -82,7 +87,7 @@ final class BrokerRoutes {
         speech.put("model", TTS_MODEL);
         speech.put("input", Fields.optionalText(body, "input", 4096, true).orElseThrow());
         speech.put("voice", Fields.optionalString(body, "voice", Fields.VOICE, VOICE_HINT).orElse("marin"));
-        speech.put("response_format", Fields.optionalString(body, "format", FORMAT, "Use mp3, opus, aac, flac, wav or pcm.").orElse("mp3"));
+        speech.put("response_format", Fields.optionalString(body, "format", Shapes.FORMAT, "Use mp3, opus, aac, flac, wav or pcm.").orElse("mp3"));
         Fields.optionalText(body, "instructions", 4096, false).ifPresent(text -> speech.put("instructions", text));
         Fields.optionalNumber(body, "speed", 0.25, 4.0).ifPresent(speed -> speech.put("speed", speed));
         return audio(upstream.orElseThrow().postForAudio("/audio/speech", speech));

@@ -1,10 +1,9 @@
 package voicebroker.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 import voicebroker.json.JsonTree;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
@@ -18,7 +17,13 @@ final class RouteTable {
     private final Map<String, Route> routes;
 
     RouteTable(List<Route> routes) {
-        this.routes = routes.stream().collect(Collectors.toUnmodifiableMap(Route::path, Function.identity()));
+        Map<String, Route> byPath = new HashMap<>();
+        for (Route route : routes) { // a loop, not a collector: the table is made on the way to readiness
+            if (byPath.put(route.path(), route) != null) {
+                throw new IllegalStateException("two routes for " + route.path());
+            }
+        }
+        this.routes = Map.copyOf(byPath);
     }
 
     /** {@code not_found} for an unknown path; otherwise the route goes on with the exchange. */

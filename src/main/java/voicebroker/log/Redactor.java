@@ -11,10 +11,17 @@ import java.util.regex.Pattern;
  * partial keys providers echo in their error messages.
  */
 public final class Redactor {
-    private static final Pattern KEY_LIKE = Pattern.compile(
-            "(sk-[A-Za-z0-9_\\-*.]{3,}|ek_[A-Za-z0-9_\\-]{3,}|Bearer\\s+[A-Za-z0-9_\\-.~+/=]{8,})");
-    private static final Pattern NOT_PRINTABLE = Pattern.compile("[^\\x20-\\x7e]");
     private static final List<String> KNOWN = new CopyOnWriteArrayList<>();
+
+    /**
+     * The patterns, compiled on first use: the broker registers its secrets on the way to its first answer, and
+     * most texts never reach a pattern (see {@link #mayLookLikeKey}).
+     */
+    private static final class Patterns {
+        static final Pattern KEY_LIKE = Pattern.compile(
+                "(sk-[A-Za-z0-9_\\-*.]{3,}|ek_[A-Za-z0-9_\\-]{3,}|Bearer\\s+[A-Za-z0-9_\\-.~+/=]{8,})");
+        static final Pattern NOT_PRINTABLE = Pattern.compile("[^\\x20-\\x7e]");
+    }
 
     private Redactor() {
     }
@@ -34,10 +41,10 @@ public final class Redactor {
         for (String secret : KNOWN) {
             out = out.replace(secret, "[redacted]");
         }
-        return mayLookLikeKey(out) ? KEY_LIKE.matcher(out).replaceAll(m -> redactedForm(m.group())) : out;
+        return mayLookLikeKey(out) ? Patterns.KEY_LIKE.matcher(out).replaceAll(m -> redactedForm(m.group())) : out;
     }
 
-    /** False when the text holds none of the literal starts of {@link #KEY_LIKE}: most log lines, which then skip the regex. */
+    /** False when the text holds none of the literal starts of {@code KEY_LIKE}: most log lines, which then skip the regex. */
     private static boolean mayLookLikeKey(String text) {
         return text.contains("sk-") || text.contains("ek_") || text.contains("Bearer");
     }
@@ -56,7 +63,7 @@ public final class Redactor {
     public static String printable(String value, int maxChars) {
         String redacted = redact(value);
         String cut = redacted.length() > maxChars ? redacted.substring(0, maxChars) : redacted;
-        return allPrintable(cut) ? cut : NOT_PRINTABLE.matcher(cut).replaceAll("?");
+        return allPrintable(cut) ? cut : Patterns.NOT_PRINTABLE.matcher(cut).replaceAll("?");
     }
 
     private static boolean allPrintable(String text) {

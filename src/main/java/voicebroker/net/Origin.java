@@ -3,7 +3,6 @@ package voicebroker.net;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * A web origin written exactly as a browser sends it in the {@code Origin} header: {@code scheme://host[:port]}.
@@ -25,10 +24,6 @@ import java.util.regex.Pattern;
  * table, so both languages agree on what an origin is.
  */
 public final class Origin {
-    private static final Pattern SCHEME = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*");
-    private static final Pattern PORT = Pattern.compile("[1-9][0-9]{0,4}");
-    private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?");
-    private static final Pattern NUMERIC_LABEL = Pattern.compile("[0-9]+|0[xX][0-9A-Fa-f]*");
 
     private final String scheme;
     private final String host;
@@ -64,11 +59,11 @@ public final class Origin {
         if (text.equals("null")) {
             throw new Invalid(text, "'null' is what sandboxed frames and file pages send; it names no one");
         }
-        if (text.chars().anyMatch(c -> c <= 0x20 || c >= 0x7f)) {
+        if (Ascii.hasInvisible(text)) {
             throw new Invalid(text, "it holds spaces, control or non-ASCII characters, which a browser never sends in an origin");
         }
         int separator = text.indexOf("://");
-        if (separator < 0 || !SCHEME.matcher(text.substring(0, separator)).matches()) {
+        if (separator < 0 || !isScheme(text.substring(0, separator))) {
             throw new Invalid(text, "it is not scheme://host[:port]");
         }
         String scheme = scheme(text, text.substring(0, separator));
@@ -118,7 +113,7 @@ public final class Origin {
     }
 
     private static int port(String text, String scheme, String digits) {
-        if (!PORT.matcher(digits).matches() || Integer.parseInt(digits) > 65535) {
+        if (!Ascii.digits(digits, 1, 5) || digits.charAt(0) == '0' || Integer.parseInt(digits) > 65535) {
             throw new Invalid(text, "the port must be a number from 1 to 65535 without leading zeros");
         }
         int port = Integer.parseInt(digits);
@@ -137,23 +132,74 @@ public final class Origin {
             throw new Invalid(text, "browsers send it in lower case, so write it as " + text.toLowerCase(java.util.Locale.ROOT));
         }
         String[] labels = host.split("\\.", -1);
-        if (NUMERIC_LABEL.matcher(labels[labels.length - 1]).matches()) {
+        if (isNumericLabel(labels[labels.length - 1])) {
             // Browsers read a name whose last part is a number as an IPv4 address and send it in dotted decimal.
-            boolean dotted = IpLiteral.parse(host).map(InetAddress::getHostAddress).filter(host::equals).isPresent();
+            Optional<InetAddress> address = IpLiteral.parse(host); // no lambdas: origins are parsed on the way to readiness
+            boolean dotted = address.isPresent() && address.get().getHostAddress().equals(host);
             if (!dotted) {
                 throw new Invalid(text, "an IPv4 address must be written in dotted decimal, e.g. 127.0.0.1");
             }
             return host;
         }
-        if (host.length() > 253 || java.util.Arrays.stream(labels).anyMatch(label -> !DNS_LABEL.matcher(label).matches())) {
+        if (host.length() > 253 || !allDnsLabels(labels)) {
             throw new Invalid(text, "the host is not a host name (letters, digits, underscores and inner hyphens, separated by single dots, no trailing dot)");
         }
         return host;
     }
 
+    // The shapes below are loops rather than regular expressions: origins are parsed on every start, on the way
+    // to the first answer, where compiling a pattern costs more than the whole check.
+
+    /** {@code [A-Za-z][A-Za-z0-9+.-]*} */
+    private static boolean isScheme(String scheme) {
+        if (scheme.isEmpty() || !Ascii.letterOrDigit(scheme.charAt(0)) || Ascii.digit(scheme.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < scheme.length(); i++) {
+            char c = scheme.charAt(i);
+            if (!Ascii.letterOrDigit(c) && c != '+' && c != '.' && c != '-') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** {@code [0-9]+|0[xX][0-9A-Fa-f]*}: a label a browser reads as a number. */
+    private static boolean isNumericLabel(String label) {
+        if (Ascii.digits(label, 1, Integer.MAX_VALUE)) {
+            return true;
+        }
+        if (label.length() < 2 || label.charAt(0) != '0' || (label.charAt(1) != 'x' && label.charAt(1) != 'X')) {
+            return false;
+        }
+        for (int i = 2; i < label.length(); i++) {
+            if (!Ascii.hexDigit(label.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Every label {@code [a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?}: 1 to 63 characters, no hyphen at either end. */
+    private static boolean allDnsLabels(String[] labels) {
+        for (String label : labels) {
+            if (label.isEmpty() || label.length() > 63 || label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') {
+                return false;
+            }
+            for (int i = 0; i < label.length(); i++) {
+                char c = label.charAt(i);
+                if (!Ascii.lowerOrDigit(c) && c != '_' && c != '-') {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
     private static String ipv6Host(String text, String host) {
         Optional<InetAddress> address = host.endsWith("]") ? IpLiteral.parse(host) : Optional.empty();
-        String shortest = address.filter(a -> a instanceof Inet6Address).map(a -> "[" + shortestIpv6(a.getAddress()) + "]").orElse(null);
+        String shortest = address.isPresent() && address.get() instanceof Inet6Address
+                ? "[" + shortestIpv6(address.get().getAddress()) + "]" : null;
         if (!host.equals(shortest)) {
             throw new Invalid(text, "an IPv6 address must be in brackets, in its shortest lower-case form, e.g. [::1]"
                     + (shortest == null ? "" : " (here " + shortest + ")"));
