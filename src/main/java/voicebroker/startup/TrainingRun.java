@@ -20,17 +20,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import voicebroker.launcher.RuntimeInfo;
+import voicebroker.runtime.RuntimeFile;
 
 /**
  * The training run an archive is recorded from: the broker starts on a free loopback port with a throwaway
@@ -58,7 +59,6 @@ final class TrainingRun {
         try {
             Path runtimeDir = work.resolve("runtime");
             int port = freePort();
-            String token = randomToken();
             List<String> command = new ArrayList<>(List.of(jdk.java().toString()));
             command.addAll(recordOptions);
             command.addAll(List.of("-jar", jar.toString(), "serve"));
@@ -72,7 +72,7 @@ final class TrainingRun {
             env.put("VOICE_PORT", Integer.toString(port));
             env.put("VOICE_BIND", "127.0.0.1");
             env.put("VOICE_RUNTIME_DIR", runtimeDir.toString());
-            env.put("VOICE_BROKER_TOKEN", token);
+            // No VOICE_BROKER_TOKEN: the broker generates one, as it does for most users, and publishes it in its runtime file.
             // VOICE_ALLOWED_ORIGINS is left at its default (TRAINING_ORIGIN is one of them), so the archive holds what
             // parsing the default origins loads: the IPv4 one takes a path of its own.
             env.put("VOICE_CALLS_PER_MINUTE", "100000");
@@ -84,7 +84,12 @@ final class TrainingRun {
                 return false;
             }
             StartupArchive.trace("training broker ready", started);
-            exercise("http://127.0.0.1:" + port, token);
+            Optional<RuntimeInfo> published = RuntimeInfo.read(RuntimeFile.path(runtimeDir, port));
+            if (published.isEmpty()) {
+                StartupArchive.trace("training broker published no runtime file", started);
+                return false;
+            }
+            exercise("http://127.0.0.1:" + port, published.get().token());
             StartupArchive.trace("training requests done", started);
             broker.destroy();
             if (!broker.waitFor(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
@@ -172,11 +177,6 @@ final class TrainingRun {
         }
     }
 
-    private static String randomToken() {
-        byte[] bytes = new byte[32];
-        new SecureRandom().nextBytes(bytes);
-        return HexFormat.of().formatHex(bytes);
-    }
 
     private static void deleteTree(Path root) {
         try (Stream<Path> paths = Files.walk(root)) {
@@ -206,7 +206,9 @@ final class TrainingRun {
                 String path = exchange.getRequestURI().getPath();
                 if (path.endsWith("/realtime/client_secrets")) {
                     long expires = Instant.now().getEpochSecond() + 600;
-                    String secret = "ek_training" + Long.toHexString(System.nanoTime());
+                    // Nothing here may share eight characters with TRAINING_KEY ("training" did): the broker would
+                    // withhold the answer as one that repeats its key, and the archive would miss a mint's way through.
+                    String secret = "ek_warm" + Long.toHexString(System.nanoTime());
                     reply(exchange, 200, "application/json", ("{\"value\":\"" + secret + "\",\"expires_at\":" + expires
                             + ",\"session\":{\"type\":\"realtime\",\"object\":\"realtime.session\",\"model\":\"gpt-realtime\","
                             + "\"instructions\":\"Be brief.\",\"audio\":{\"input\":{\"turn_detection\":{\"type\":\"semantic_vad\"},"
