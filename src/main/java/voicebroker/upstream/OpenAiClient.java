@@ -35,8 +35,11 @@ import voicebroker.config.UpstreamBase;
 public final class OpenAiClient {
     private static final String USER_AGENT = "voice-broker/0.1";
     private static final ContentType JSON_TYPE = ContentType.create("application/json");
-    /** What a speech answer may be. */
-    private static final Pattern AUDIO_TYPE = Pattern.compile("audio/[a-z0-9.+-]+|application/octet-stream");
+    /** What a speech answer may be; compiled with the first speech answer, not when the broker starts. */
+    private static final class Audio {
+        static final Pattern TYPE = Pattern.compile("audio/[a-z0-9.+-]+|application/octet-stream");
+    }
+
     private final UpstreamBase base;
     private final Secret key;
     /** Built on a background thread when {@link #warmUp} or the first call asks: never on the way to readiness. */
@@ -116,7 +119,7 @@ public final class OpenAiClient {
         // From here on the socket timeout is the stall watchdog: a read that waits longer than the timeout fails.
         String type = header(response, "content-type").orElse("application/octet-stream").toLowerCase(Locale.ROOT);
         String mediaType = type.split(";")[0].strip();
-        if (!AUDIO_TYPE.matcher(mediaType).matches() || response.getEntity() == null) {
+        if (!Audio.TYPE.matcher(mediaType).matches() || response.getEntity() == null) {
             post.cancel();
             closeQuietly(response);
             throw UpstreamErrors.invalidAnswer("expected audio, got " + mediaType.replaceAll("[^a-z0-9/.+-]", "?"));
