@@ -112,7 +112,7 @@ public final class StartupArchive {
         for (int i = 1; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--java" -> java = Path.of(args[i + 1]);
-                case "--jar" -> jar = Path.of(args[i + 1]);
+                case "--jar" -> jar = Path.of(args[i + 1]).toAbsolutePath(); // the training run works in a directory of its own
                 case "--delay-ms" -> delayMs = Long.parseLong(args[i + 1]);
                 case "--timeout-s" -> timeout = Duration.ofSeconds(Long.parseLong(args[i + 1]));
                 default -> {
