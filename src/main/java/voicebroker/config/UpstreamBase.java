@@ -147,11 +147,8 @@ public record UpstreamBase(URI root, URI api) {
     }
 
     private static URI toUri(String raw) {
-        for (int i = 0; i < raw.length(); i++) {
-            char c = raw.charAt(i);
-            if (c <= 0x20 || c >= 0x7f) {
-                throw refused(raw, "it contains spaces, control or non-ASCII characters.");
-            }
+        if (Ascii.hasInvisible(raw)) {
+            throw refused(raw, "it contains spaces, control or non-ASCII characters.");
         }
         try {
             return new URI(raw);
