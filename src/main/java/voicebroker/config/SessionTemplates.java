@@ -31,21 +31,32 @@ public final class SessionTemplates {
         this.byMode = Map.copyOf(byMode);
     }
 
-    /** The built-in neutral templates: {@code companion} (short neutral instructions) and {@code direct} (none). */
+    /**
+     * The built-in neutral templates: {@code companion} (short neutral instructions) and {@code direct} (none).
+     * Built as trees rather than parsed from text, so that a start with no template file needs no JSON parser
+     * before its first answer; in JSON they read:
+     * <pre>
+     * companion: {"instructions": "You are a helpful, concise voice assistant. Answer briefly and ask when something is unclear.",
+     *             "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"},
+     *                                 "turn_detection": {"type": "server_vad"}},
+     *                       "output": {"voice": "marin"}}}
+     * direct:    {"audio": {"input": {"turn_detection": {"type": "server_vad"}},
+     *                       "output": {"voice": "marin"}}}
+     * </pre>
+     */
     public static SessionTemplates builtIn() {
-        try {
-            ObjectNode companion = (ObjectNode) JsonTree.parse("""
-                    {"instructions": "You are a helpful, concise voice assistant. Answer briefly and ask when something is unclear.",
-                     "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"},
-                                         "turn_detection": {"type": "server_vad"}},
-                               "output": {"voice": "marin"}}}""");
-            ObjectNode direct = (ObjectNode) JsonTree.parse("""
-                    {"audio": {"input": {"turn_detection": {"type": "server_vad"}},
-                               "output": {"voice": "marin"}}}""");
-            return new SessionTemplates(Map.of(DEFAULT_MODE, companion, "direct", direct));
-        } catch (IOException e) {
-            throw new IllegalStateException("built-in templates are valid JSON", e);
-        }
+        ObjectNode companion = JsonTree.objectNode();
+        companion.put("instructions", "You are a helpful, concise voice assistant. Answer briefly and ask when something is unclear.");
+        ObjectNode companionAudio = companion.putObject("audio");
+        ObjectNode companionInput = companionAudio.putObject("input");
+        companionInput.putObject("transcription").put("model", "gpt-4o-mini-transcribe");
+        companionInput.putObject("turn_detection").put("type", "server_vad");
+        companionAudio.putObject("output").put("voice", DEFAULT_VOICE);
+        ObjectNode direct = JsonTree.objectNode();
+        ObjectNode directAudio = direct.putObject("audio");
+        directAudio.putObject("input").putObject("turn_detection").put("type", "server_vad");
+        directAudio.putObject("output").put("voice", DEFAULT_VOICE);
+        return new SessionTemplates(Map.of(DEFAULT_MODE, companion, "direct", direct));
     }
 
     /** Reads and checks a user's template file: a JSON object from mode name to session template. */

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import voicebroker.json.JsonTree;
 
 class ConfigLoaderTest {
     @TempDir
@@ -142,6 +143,21 @@ class ConfigLoaderTest {
         Files.writeString(notJson, "{");
         assertEquals("bad_templates", refused(env("VOICE_SESSION_TEMPLATES", notJson.toString())).code());
         assertEquals("bad_templates", refused(env("VOICE_SESSION_TEMPLATES", tmp.resolve("absent.json").toString())).code());
+    }
+
+    @Test
+    void builtInTemplatesAreTheDocumentedJson() throws Exception {
+        SessionTemplates builtIn = SessionTemplates.builtIn();
+        assertEquals(java.util.Set.of("companion", "direct"), builtIn.modes());
+        // compared as text: the configuration fingerprint covers it, member order included
+        assertEquals(JsonTree.text(JsonTree.parse("""
+                {"instructions": "You are a helpful, concise voice assistant. Answer briefly and ask when something is unclear.",
+                 "audio": {"input": {"transcription": {"model": "gpt-4o-mini-transcribe"},
+                                     "turn_detection": {"type": "server_vad"}},
+                           "output": {"voice": "marin"}}}""")), JsonTree.text(builtIn.template("companion")));
+        assertEquals(JsonTree.text(JsonTree.parse("""
+                {"audio": {"input": {"turn_detection": {"type": "server_vad"}},
+                           "output": {"voice": "marin"}}}""")), JsonTree.text(builtIn.template("direct")));
     }
 
     @Test
