@@ -284,8 +284,10 @@ final class MintBench {
             command.addAll(ctx.jvmFlags());
             String testClasses = Path.of(URI.create(ProxyFloor.class.getProtectionDomain().getCodeSource().getLocation().toString())).toString();
             command.addAll(List.of("-cp", ctx.options.jar + java.io.File.pathSeparator + testClasses, ProxyFloor.class.getName(),
-                    Integer.toString(port), ctx.fake.baseUrl() + CLIENT_SECRETS, FakeOpenAi.DEFAULT_KEY, bodyFile.toString()));
-            Process process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    Integer.toString(port), ctx.fake.baseUrl() + CLIENT_SECRETS, bodyFile.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+            builder.environment().put("OPENAI_API_KEY", FakeOpenAi.DEFAULT_KEY); // as the broker gets it: never on a command line
+            Process process = builder.start();
             String ready = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();
             if (!"floor ready".equals(ready)) {
                 process.destroyForcibly();

@@ -24,7 +24,7 @@ import voicebroker.server.Http1Server;
  * and HttpCore protocol handling) with a pipeline of one step that reads the request and forwards a fixed body
  * upstream with Apache HttpClient 5 classic on the same thread (pooled keep-alive, nodelay), passing the answer back
  * unread. No check, no JSON, no log: what any broker built on these pays per mint.
- * {@code ProxyFloor PORT UPSTREAM_URL KEY BODY_FILE}; prints {@code floor ready} when it serves.
+ * {@code ProxyFloor PORT UPSTREAM_URL BODY_FILE}, the key in {@code OPENAI_API_KEY}; prints {@code floor ready} when it serves.
  */
 public final class ProxyFloor {
     private ProxyFloor() {
@@ -32,8 +32,8 @@ public final class ProxyFloor {
 
     public static void main(String[] args) throws IOException {
         URI upstream = URI.create(args[1]);
-        String authorization = "Bearer " + args[2];
-        byte[] body = Files.readAllBytes(Path.of(args[3]));
+        String authorization = "Bearer " + System.getenv("OPENAI_API_KEY");
+        byte[] body = Files.readAllBytes(Path.of(args[2]));
         CloseableHttpClient client = HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).build()).build())
