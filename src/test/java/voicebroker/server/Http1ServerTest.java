@@ -50,12 +50,16 @@ class Http1ServerTest {
     }
 
     private void start(Chain pipeline, Duration answerTime) throws IOException {
+        start(pipeline, answerTime, List.of(InetAddress.getLoopbackAddress()));
+    }
+
+    private void start(Chain pipeline, Duration answerTime, List<InetAddress> addresses) throws IOException {
         Limits defaults = Limits.defaults();
         Limits limits = new Limits(MAX_HEADER_BYTES, defaults.maxBodyBytes(), REQUEST_TIME, KEEP_ALIVE, CAP, 2,
                 defaults.upstreamConnectTimeout(), defaults.upstreamTimeout(), defaults.maxUpstreamJsonBytes(),
                 defaults.upstreamConcurrency(), defaults.callsPerMinute(), defaults.tokenFailuresAllowed(),
                 defaults.tokenFailureWindow());
-        server = Http1Server.start(List.of(InetAddress.getLoopbackAddress()), 0, limits, exchange -> {
+        server = Http1Server.start(addresses, 0, limits, exchange -> {
             pipelineRuns.incrementAndGet();
             identities.add(exchange.connection().socket().orElseThrow());
             return pipeline.proceed(exchange);
@@ -171,8 +175,10 @@ class Http1ServerTest {
     }
 
     @Test
-    void connectionsOverTheCapAreClosedAtOnce() throws IOException {
-        startAnswering();
+    void connectionsOverAListenersCapAreClosedAtOnceWhileAnotherListenerServes() throws IOException {
+        start(exchange -> Reply.json(Map.of("ok", true)), Duration.ofMinutes(1),
+                List.of(InetAddress.getByName("127.0.0.1"), InetAddress.getByName("127.0.0.2")));
+        int other = server.addresses().get(1).getPort();
         List<RawHttp.Connection> held = new java.util.ArrayList<>();
         try {
             for (int i = 0; i < CAP; i++) {
@@ -182,6 +188,9 @@ class Http1ServerTest {
             }
             try (RawHttp.Connection over = open()) {
                 assertTrue(over.awaitClosedByPeer(Duration.ofMillis(500)), "the connection over the cap was kept");
+            }
+            try (RawHttp.Connection elsewhere = RawHttp.client().timeout(Duration.ofSeconds(5)).open("127.0.0.2", other)) {
+                assertEquals(200, elsewhere.exchange(get("")).status(), "the other listener serves while this one is full");
             }
             held.remove(0).close();
             RawHttp.Response again = null;
