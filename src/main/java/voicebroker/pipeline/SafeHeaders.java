@@ -15,7 +15,11 @@ public final class SafeHeaders implements Step {
 
     @Override
     public Reply proceed(Exchange exchange, Chain next) throws IOException {
-        Reply reply = next.proceed(exchange);
+        return on(next.proceed(exchange));
+    }
+
+    /** The reply with these headers: also for answers given before any pipeline runs (a request HTTP cannot read). */
+    public static Reply on(Reply reply) {
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Cache-Control", "no-store");
         headers.put("X-Content-Type-Options", "nosniff");
