@@ -3,9 +3,8 @@ package voicebroker.config;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.InetSocketAddress;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.UnsupportedAddressTypeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -133,12 +132,12 @@ public final class ConfigLoader {
         return addresses;
     }
 
-    /** Binds ::1 once to see; with a channel, as the server's listeners bind, so the probe loads nothing they would not. */
+    /** Binds ::1 once to see; with a server socket, as the listeners bind, so the probe loads nothing they would not. */
     private static boolean ipv6Available() {
-        try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+        try (ServerSocket probe = new ServerSocket()) {
             probe.bind(new InetSocketAddress(InetAddress.getByName("::1"), 0));
             return true;
-        } catch (IOException | UnsupportedAddressTypeException e) {
+        } catch (IOException e) {
             return false;
         }
     }
