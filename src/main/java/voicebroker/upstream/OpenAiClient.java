@@ -77,8 +77,11 @@ public final class OpenAiClient {
         thread.start();
     }
 
-    /** POSTs JSON to {@code path} under {@code /v1} and answers the parsed 2xx JSON body. */
-    public JsonNode postJson(String path, JsonNode body) {
+    /**
+     * POSTs JSON to {@code path} under {@code /v1} and answers what {@code reader} takes from the 2xx answer, which
+     * must be one JSON object ({@link JsonTree#OBJECT} keeps all of it).
+     */
+    public <T> T postJson(String path, JsonNode body, JsonTree.ObjectReader<T> reader) {
         HttpPost post = post(path, body, "application/json");
         try (Deadlines.Call call = deadlines.start(post, timeout)) {
             byte[] answer;
@@ -92,7 +95,7 @@ public final class OpenAiClient {
             if (status / 100 != 2) {
                 throw UpstreamErrors.fromStatus(status, answer, retryAfter, key);
             }
-            return parseObject(answer);
+            return readObject(answer, reader);
         } catch (IOException e) {
             throw UpstreamErrors.fromException(e);
         }
@@ -197,13 +200,9 @@ public final class OpenAiClient {
         }
     }
 
-    private static JsonNode parseObject(byte[] answer) {
+    private static <T> T readObject(byte[] answer, JsonTree.ObjectReader<T> reader) {
         try {
-            JsonNode parsed = JsonTree.parse(answer);
-            if (parsed == null || !parsed.isObject()) {
-                throw UpstreamErrors.invalidAnswer("not a JSON object");
-            }
-            return parsed;
+            return JsonTree.readObject(answer, reader).orElseThrow(() -> UpstreamErrors.invalidAnswer("not a JSON object"));
         } catch (IOException e) {
             throw UpstreamErrors.invalidAnswer("not valid JSON");
         }
