@@ -12,18 +12,22 @@ import java.util.Map;
  * cannot tell "forbidden" from "not running"; a refusal holds nothing secret.
  */
 public final class SafeHeaders implements Step {
+    private static final Map<String, String> FOR_REFUSALS = Map.of(
+            "Cache-Control", "no-store",
+            "X-Content-Type-Options", "nosniff",
+            "Vary", "Origin",
+            "Referrer-Policy", "no-referrer");
+    private static final Map<String, String> FOR_ANSWERS = with(FOR_REFUSALS, "Cross-Origin-Resource-Policy", "same-origin");
 
     @Override
     public Reply proceed(Exchange exchange, Chain next) throws IOException {
         Reply reply = next.proceed(exchange);
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Cache-Control", "no-store");
-        headers.put("X-Content-Type-Options", "nosniff");
-        headers.put("Vary", "Origin");
-        headers.put("Referrer-Policy", "no-referrer");
-        if (!reply.isRefusal()) {
-            headers.put("Cross-Origin-Resource-Policy", "same-origin");
-        }
-        return reply.withHeaders(headers);
+        return reply.withHeaders(reply.isRefusal() ? FOR_REFUSALS : FOR_ANSWERS);
+    }
+
+    private static Map<String, String> with(Map<String, String> headers, String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(headers);
+        more.put(name, value);
+        return Map.copyOf(more);
     }
 }
