@@ -1,11 +1,8 @@
 package voicebroker.mint;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Optional;
-import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
-import voicebroker.config.SessionTemplates;
 import voicebroker.guard.CallBudget;
 import voicebroker.upstream.OpenAiClient;
 import voicebroker.upstream.UpstreamFailure;
@@ -21,12 +18,14 @@ public final class Minter {
     private final OpenAiClient upstream;
     private final BrokerConfig config;
     private final WarmSecrets warm;
+    private final SessionBodies bodies;
 
     /** {@code budget} is the broker's call budget, which the warm secret's background refills spend too. */
     public Minter(OpenAiClient upstream, BrokerConfig config, CallBudget budget) {
         this.upstream = upstream;
         this.config = config;
         this.warm = config.warmSecret() ? new WarmSecrets(budget) : null;
+        this.bodies = new SessionBodies(config);
     }
 
     /** The wire answer for {@code POST /api/session}: a kept warm secret when there is one, else a fresh mint. */
@@ -46,7 +45,7 @@ public final class Minter {
         UpstreamFailure last = null;
         for (String model : models) {
             try {
-                UpstreamSecret answer = upstream.postJson("/realtime/client_secrets", requestBody(request, model), UpstreamSecret::read);
+                UpstreamSecret answer = upstream.postJson("/realtime/client_secrets", bodies.body(request, model), UpstreamSecret::read);
                 return MintAnswer.from(answer, model, request, config.base());
             } catch (UpstreamFailure failure) {
                 if (!failure.modelUnavailable()) {
@@ -56,15 +55,5 @@ public final class Minter {
             }
         }
         throw last;
-    }
-
-    ObjectNode requestBody(MintRequest request, String model) {
-        ObjectNode body = JsonTree.objectNode();
-        ObjectNode expires = body.putObject("expires_after");
-        expires.put("anchor", "created_at");
-        expires.put("seconds", config.secretTtlSeconds());
-        ObjectNode template = config.templates().template(request.mode());
-        body.set("session", SessionTemplates.forRequest(template, model, request.voice()));
-        return body;
     }
 }

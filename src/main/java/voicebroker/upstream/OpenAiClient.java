@@ -78,10 +78,10 @@ public final class OpenAiClient {
     }
 
     /**
-     * POSTs JSON to {@code path} under {@code /v1} and answers what {@code reader} takes from the 2xx answer, which
+     * POSTs the JSON {@code body} (UTF-8) to {@code path} under {@code /v1} and answers what {@code reader} takes from the 2xx answer, which
      * must be one JSON object ({@link JsonTree#OBJECT} keeps all of it).
      */
-    public <T> T postJson(String path, JsonNode body, JsonTree.ObjectReader<T> reader) {
+    public <T> T postJson(String path, byte[] body, JsonTree.ObjectReader<T> reader) {
         HttpPost post = post(path, body, "application/json");
         try (Deadlines.Call call = deadlines.start(post, timeout)) {
             byte[] answer;
@@ -103,7 +103,7 @@ public final class OpenAiClient {
 
     /** POSTs JSON and answers the audio stream, unread; the caller copies and closes it. */
     public AudioStream postForAudio(String path, JsonNode body) {
-        HttpPost post = post(path, body, "audio/*, application/octet-stream");
+        HttpPost post = post(path, JsonTree.bytes(body), "audio/*, application/octet-stream");
         ClassicHttpResponse response;
         try (Deadlines.Call call = deadlines.start(post, timeout)) {
             response = execute(post, call);
@@ -152,8 +152,7 @@ public final class OpenAiClient {
         }, OpenAiClient::runOnDaemonThread);
     }
 
-    private HttpPost post(String path, JsonNode body, String accept) {
-        byte[] bytes = JsonTree.bytes(body);
+    private HttpPost post(String path, byte[] bytes, String accept) {
         HttpPost post = new HttpPost(endpoints.computeIfAbsent(path, base::endpoint));
         post.setHeader("Authorization", "Bearer " + key.reveal());
         post.setHeader("Accept", accept);
