@@ -78,8 +78,8 @@ public final class OpenAiClient {
     }
 
     /**
-     * POSTs the JSON {@code body} (UTF-8) to {@code path} under {@code /v1} and answers what {@code reader} takes from the 2xx answer, which
-     * must be one JSON object ({@link JsonTree#OBJECT} keeps all of it).
+     * POSTs the JSON {@code body} (UTF-8) to {@code path} under {@code /v1} and answers what {@code reader} takes
+     * from the 2xx answer, which must be one JSON object ({@link JsonTree#OBJECT} keeps all of it).
      */
     public <T> T postJson(String path, byte[] body, JsonTree.ObjectReader<T> reader) {
         HttpPost post = post(path, body, "application/json");
