@@ -19,9 +19,7 @@ public final class HostGuard implements Guard {
     private final Set<String> allowed;
 
     public HostGuard(Set<String> allowedHosts) {
-        // Only well-formed names: an allowed name then needs no shape check of its own (see check).
-        this.allowed = Set.copyOf(allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT))
-                .filter(h -> WELL_FORMED.matcher(h).matches()).toList());
+        this.allowed = Set.copyOf(allowedHosts.stream().map(h -> h.toLowerCase(Locale.ROOT)).toList());
     }
 
     /** The broker's own names on its port: {@code localhost}, {@code 127.0.0.1} and {@code [::1]}. */
@@ -46,15 +44,15 @@ public final class HostGuard implements Guard {
             return malformed("The request has more than one Host header.");
         }
         String host = hosts.get(0).strip();
-        if (allowed.contains(host.toLowerCase(Locale.ROOT))) {
-            return Optional.empty(); // every allowed name is well-formed: the common case skips the pattern
-        }
         if (!WELL_FORMED.matcher(host).matches()) {
             return malformed("The Host header is malformed.");
         }
-        return Optional.of(Refusal.of(ErrorCode.BAD_HOST, "The Host header '" + Redactor.printable(host, 100)
-                + "' does not name this server.", "Call it as one of " + String.join(", ", allowed.stream().sorted().toList())
-                + "; other names are refused to stop DNS rebinding."));
+        if (!allowed.contains(host.toLowerCase(Locale.ROOT))) {
+            return Optional.of(Refusal.of(ErrorCode.BAD_HOST, "The Host header '" + Redactor.printable(host, 100)
+                    + "' does not name this server.", "Call it as one of " + String.join(", ", allowed.stream().sorted().toList())
+                    + "; other names are refused to stop DNS rebinding."));
+        }
+        return Optional.empty();
     }
 
     private static Optional<Refusal> malformed(String message) {
