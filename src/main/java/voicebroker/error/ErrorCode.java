@@ -25,6 +25,8 @@ public enum ErrorCode {
             "Set OPENAI_API_KEY in the dashboard's .env (the Vite plugin's next start picks it up) or in the broker's environment or .env, then restart the broker ('voice stop', then 'voice start')."),
     KEY_FROM_BROWSER(400, "API keys are never accepted from a request.",
             "Remove the key field from the request; the key lives only in the broker's environment (OPENAI_API_KEY or .env)."),
+    BAD_REQUEST(400, "The request is not well-formed HTTP/1.1.",
+            "Send a standard HTTP/1.1 request: a path as its target, 'Name: value' header lines, and the body's length declared once (Content-Length, or Transfer-Encoding: chunked)."),
     BAD_JSON(400, "The request body is not a JSON object.",
             "Send a JSON object, e.g. {\"voice\":\"marin\"}."),
     INVALID_REQUEST(400, "The request has a field the broker does not accept.",

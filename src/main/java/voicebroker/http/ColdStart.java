@@ -3,9 +3,7 @@ package voicebroker.http;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.format.DateTimeFormatter;
-import java.util.Locale;
+import org.apache.hc.core5.http.protocol.HttpDateGenerator;
 import voicebroker.json.JsonTree;
 
 /**
@@ -14,9 +12,6 @@ import voicebroker.json.JsonTree;
  * second finds the classes loaded and the JDK's caches filled. Each line is something a later step pays for:
  */
 public final class ColdStart {
-    /** The JDK server's {@code Date} header format (its {@code ExchangeImpl}), which loads the locale's day, month and zone names. */
-    private static final String HTTP_DATE = "EEE, dd MMM yyyy HH:mm:ss zzz";
-
     private ColdStart() {
     }
 
@@ -32,7 +27,7 @@ public final class ColdStart {
             MessageDigest.getInstance("SHA-256").digest(new byte[1]);   // the configuration's fingerprints
             JsonTree.bytes(JsonTree.parse("{\"ok\":true}"));            // the runtime file and the health answer
             Instant.now().toString();                                   // the runtime file's start time: the ISO formatters
-            DateTimeFormatter.ofPattern(HTTP_DATE, Locale.US).withZone(ZoneId.of("GMT")).format(Instant.now()); // every answer's Date header
+            HttpDateGenerator.INSTANCE.getCurrentDate();                // every answer's Date header: the locale's day, month and zone names
         } catch (Exception | LinkageError e) {
             // only a head start: the real use reports any problem
         }

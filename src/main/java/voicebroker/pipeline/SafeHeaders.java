@@ -21,7 +21,11 @@ public final class SafeHeaders implements Step {
 
     @Override
     public Reply proceed(Exchange exchange, Chain next) throws IOException {
-        Reply reply = next.proceed(exchange);
+        return on(next.proceed(exchange));
+    }
+
+    /** The reply with these headers: also for answers given before any pipeline runs (a request HTTP cannot read). */
+    public static Reply on(Reply reply) {
         return reply.withHeaders(reply.isRefusal() ? FOR_REFUSALS : FOR_ANSWERS);
     }
 

@@ -27,6 +27,7 @@ import voicebroker.net.IpLiteral;
 import voicebroker.pipeline.Connection;
 import voicebroker.pipeline.Exchange;
 import voicebroker.pipeline.Reply;
+import voicebroker.server.Replies;
 import voicebroker.testkit.Answer;
 import voicebroker.testkit.FakeOpenAi;
 import voicebroker.upstream.OpenAiClient;
@@ -97,7 +98,7 @@ final class InProcessBroker {
             Reply reply = handler.proceed(request.exchange());
             Map<String, String> headers = new LinkedHashMap<>();
             reply.headers().forEach((name, value) -> headers.put(name.toLowerCase(Locale.ROOT), value));
-            HttpServerAdapter.contentType(reply).ifPresent(type -> headers.put("content-type", type));
+            Replies.contentType(reply).ifPresent(type -> headers.put("content-type", type));
             String body = body(reply);
             return new Answer(reply.status(), name -> headers.get(name.toLowerCase(Locale.ROOT)), body,
                     request + " -> " + reply.status() + " " + headers + "\n" + body);
@@ -113,11 +114,11 @@ final class InProcessBroker {
         if (reply instanceof Reply.Stream stream) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try (var body = stream.body()) {
-                HttpServerAdapter.copyThrough(body, out);
+                Replies.copyThrough(body, out);
             }
             return out.toString(StandardCharsets.ISO_8859_1);
         }
-        return new String(HttpServerAdapter.jsonBytes(reply), StandardCharsets.UTF_8);
+        return new String(Replies.jsonBytes(reply), StandardCharsets.UTF_8);
     }
 
     /** One request: method, target, headers in order (repeats kept), body, and the TCP peer. */
