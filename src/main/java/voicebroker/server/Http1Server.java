@@ -68,7 +68,7 @@ public final class Http1Server implements AutoCloseable {
         }
         ExecutorService threads = threadPool(limits.workerThreads(), limits.maxConnections() * sockets.size());
         Http1Server server = new Http1Server(sockets, threads, new Deadlines(250));
-        Protocol protocol = new Protocol(limits, pipeline, answerTime);
+        Protocol protocol = Protocol.of(limits, pipeline, answerTime);
         for (ServerSocket socket : sockets) {
             Thread listener = new Thread(() -> server.accept(socket, limits.maxConnections(), protocol),
                     "broker-listener-" + socket.getLocalPort());
@@ -80,18 +80,12 @@ public final class Http1Server implements AutoCloseable {
     /** What every connection shares: HttpCore's protocol handling around the pipeline, and the server's limits. */
     private record Protocol(HttpService service, Http1Config config, HttpMessageParserFactory<ClassicHttpRequest> heads,
                             ServerTimes times, int readTimeoutMillis) {
-        Protocol(Limits limits, Chain pipeline, Duration answerTime) {
-            this(service(pipeline), config(limits), limits, answerTime);
-        }
 
-        private Protocol(HttpService service, Http1Config config, Limits limits, Duration answerTime) {
-            this(service, config, RequestHead.parser(config, limits.maxHeaderBytes() * HEAD_LIMIT_FACTOR),
-                    ServerTimes.of(limits, answerTime), (int) limits.maxRequestTime().toMillis());
-        }
-
-        private static Http1Config config(Limits limits) {
+        static Protocol of(Limits limits, Chain pipeline, Duration answerTime) {
             int head = limits.maxHeaderBytes() * HEAD_LIMIT_FACTOR;
-            return Http1Config.custom().setMaxLineLength(head).setMaxHeaderCount(head / 4).build();
+            Http1Config config = Http1Config.custom().setMaxLineLength(head).setMaxHeaderCount(head / 4).build();
+            return new Protocol(service(pipeline), config, RequestHead.parser(config, head), ServerTimes.of(limits, answerTime),
+                    (int) limits.maxRequestTime().toMillis());
         }
 
         /** Date, framing and keep-alive headers only: no {@code Server} header naming the library and its version. */
