@@ -26,6 +26,7 @@ import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseContent;
 import org.apache.hc.core5.http.protocol.ResponseDate;
 import voicebroker.config.Limits;
+import voicebroker.deadline.Deadlines;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Chain;
 
@@ -67,7 +68,7 @@ public final class Http1Server implements AutoCloseable {
             throw e;
         }
         ExecutorService threads = threadPool(limits.workerThreads(), limits.maxConnections() * sockets.size());
-        Http1Server server = new Http1Server(sockets, threads, new Deadlines(250));
+        Http1Server server = new Http1Server(sockets, threads, new Deadlines("broker-deadlines", 250));
         Protocol protocol = Protocol.of(limits, pipeline, answerTime);
         for (ServerSocket socket : sockets) {
             Thread listener = new Thread(() -> server.accept(socket, limits.maxConnections(), protocol),
@@ -124,7 +125,7 @@ public final class Http1Server implements AutoCloseable {
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(protocol.readTimeoutMillis());
         LingeringConnection http = new LingeringConnection(socket, protocol.config(), protocol.heads());
-        return new ClientConnection(socket, http, deadlines.watch(socket), protocol.times(), protocol.service(), onClose);
+        return new ClientConnection(socket, http, deadlines.watch(() -> closeQuietly(socket)), protocol.times(), protocol.service(), onClose);
     }
 
     /**
