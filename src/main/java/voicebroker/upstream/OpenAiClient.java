@@ -24,6 +24,8 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
+import voicebroker.deadline.Deadlines;
+import voicebroker.deadline.Deadlines.Deadline;
 import voicebroker.config.Secret;
 import voicebroker.config.UpstreamBase;
 
@@ -54,7 +56,7 @@ public final class OpenAiClient {
         this.key = key;
         this.timeout = config.limits().upstreamTimeout();
         this.maxJsonBytes = config.limits().maxUpstreamJsonBytes();
-        this.deadlines = new Deadlines(timeout);
+        this.deadlines = new Deadlines("upstream-deadlines", Math.max(10, Math.min(250, timeout.toMillis() / 20)));
         this.config = config;
     }
 
@@ -83,7 +85,7 @@ public final class OpenAiClient {
      */
     public <T> T postJson(String path, byte[] body, JsonTree.ObjectReader<T> reader) {
         HttpPost post = post(path, body, "application/json");
-        try (Deadlines.Call call = deadlines.start(post, timeout)) {
+        try (Deadline call = deadlines.start(post::cancel, timeout)) {
             byte[] answer;
             int status;
             Optional<String> retryAfter;
@@ -105,7 +107,7 @@ public final class OpenAiClient {
     public AudioStream postForAudio(String path, JsonNode body) {
         HttpPost post = post(path, JsonTree.bytes(body), "audio/*, application/octet-stream");
         ClassicHttpResponse response;
-        try (Deadlines.Call call = deadlines.start(post, timeout)) {
+        try (Deadline call = deadlines.start(post::cancel, timeout)) {
             response = execute(post, call);
             if (response.getCode() / 100 != 2) {
                 try (response) {
@@ -144,7 +146,7 @@ public final class OpenAiClient {
         return client().thenApplyAsync(client -> {
             HttpHead probe = new HttpHead(base.endpoint("/models"));
             probe.setHeader("User-Agent", USER_AGENT);
-            try (Deadlines.Call call = deadlines.start(probe, timeout); ClassicHttpResponse response = execute(probe, call)) {
+            try (Deadline call = deadlines.start(probe::cancel, timeout); ClassicHttpResponse response = execute(probe, call)) {
                 return response.getCode();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -162,7 +164,7 @@ public final class OpenAiClient {
     }
 
     /** Sends the request on this thread; a call cancelled by its deadline is a timeout, whatever the socket said. */
-    private ClassicHttpResponse execute(HttpUriRequestBase request, Deadlines.Call call) throws IOException {
+    private ClassicHttpResponse execute(HttpUriRequestBase request, Deadline call) throws IOException {
         try {
             return client().join().executeOpen(null, request, null);
         } catch (IOException e) {
@@ -174,7 +176,7 @@ public final class OpenAiClient {
      * Reads a whole answer up to the cap. Past it, or past the deadline, the exchange is cancelled (the connection
      * is dropped, not drained), so a hostile 50 MB answer costs the cap and a closed connection.
      */
-    private byte[] readCapped(HttpUriRequestBase request, HttpEntity entity, Deadlines.Call call) throws IOException {
+    private byte[] readCapped(HttpUriRequestBase request, HttpEntity entity, Deadline call) throws IOException {
         if (entity == null) {
             return new byte[0];
         }
