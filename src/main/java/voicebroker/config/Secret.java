@@ -91,7 +91,8 @@ public final class Secret {
         if (shared == null) {
             return text -> all.stream().anyMatch(secret -> secret.appearsIn(text, pieceLength));
         }
-        return text -> text != null && (all.stream().anyMatch(secret -> secret.wholeIn(text)) || shared.foundIn(text));
+        // A whole secret holds all its pieces, so the one pass finds whole secrets too.
+        return text -> text != null && shared.foundIn(text);
     }
 
     /**
@@ -210,10 +211,30 @@ public final class Secret {
     }
 
     static byte[] sha256(String text) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        return Sha256.fresh().digest(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * SHA-256 digests cloned from one made on first use: every token check hashes the candidate, and looking the
+     * algorithm up among the security providers each time cost more than the hashing.
+     */
+    private static final class Sha256 {
+        private static final MessageDigest PROTOTYPE = prototype();
+
+        static MessageDigest fresh() {
+            try {
+                return (MessageDigest) PROTOTYPE.clone();
+            } catch (CloneNotSupportedException e) {
+                return prototype(); // a provider whose digest cannot be cloned: look it up each time
+            }
+        }
+
+        private static MessageDigest prototype() {
+            try {
+                return MessageDigest.getInstance("SHA-256");
+            } catch (java.security.NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is part of every JDK", e);
+            }
         }
     }
 

@@ -1,11 +1,13 @@
 package voicebroker.guard;
 
 import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * What the guards look at, independent of the HTTP server: the TCP peer, the method, the raw request target
@@ -15,11 +17,16 @@ import java.util.TreeMap;
 public record RequestFacts(InetAddress peer, String method, String rawTarget, Map<String, List<String>> headers) {
 
     public RequestFacts {
-        Map<String, List<String>> lower = new TreeMap<>();
-        headers.forEach((name, values) -> lower.computeIfAbsent(name.toLowerCase(Locale.ROOT), k -> new java.util.ArrayList<>())
-                .addAll(values));
-        lower.replaceAll((name, values) -> List.copyOf(values));
-        headers = java.util.Collections.unmodifiableMap(lower);
+        Map<String, List<String>> lower = new HashMap<>(headers.size() * 2);
+        headers.forEach((name, values) -> lower.merge(name.toLowerCase(Locale.ROOT), List.copyOf(values), RequestFacts::joined));
+        headers = Collections.unmodifiableMap(lower);
+    }
+
+    /** The values of two names that differ only in case, in arrival order. */
+    private static List<String> joined(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return List.copyOf(all);
     }
 
     /** All values of a header (case-insensitive name), in arrival order; empty when absent. */

@@ -82,7 +82,7 @@ public final class TokenGuard implements Guard {
             List<String> tokens = new ArrayList<>();
             for (String value : request.all("authorization")) {
                 String trimmed = value.strip();
-                tokens.add(trimmed.toLowerCase(Locale.ROOT).startsWith(BEARER) ? trimmed.substring(BEARER.length()).strip() : "");
+                tokens.add(trimmed.regionMatches(true, 0, BEARER, 0, BEARER.length()) ? trimmed.substring(BEARER.length()).strip() : "");
             }
             extraHeader.ifPresent(name -> request.all(name).forEach(v -> tokens.add(v.strip())));
             return tokens;

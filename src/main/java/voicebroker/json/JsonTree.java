@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * JSON trees read and written with Jackson's streaming parser, generator and node factory only: everything the
@@ -49,6 +50,51 @@ public final class JsonTree {
         try (JsonParser parser = factory.createParser(json)) {
             return document(parser);
         }
+    }
+
+    /**
+     * Reads one JSON object's members from a parser standing on the object's {@code START_OBJECT}, and leaves it on
+     * the matching {@code END_OBJECT}: what the reader does not keep it skips ({@link JsonParser#skipChildren}),
+     * which still checks the syntax but makes no tree and no strings.
+     */
+    @FunctionalInterface
+    public interface ObjectReader<T> {
+        T read(JsonParser parser) throws IOException;
+    }
+
+    /** The reader that keeps the whole object, as a tree. */
+    public static final ObjectReader<ObjectNode> OBJECT = parser -> (ObjectNode) value(parser, JsonToken.START_OBJECT);
+
+    /**
+     * What {@code reader} takes from the one JSON document in {@code json}, streamed; empty when the document is
+     * valid JSON but not an object, or there is none. A syntax error anywhere or content after the document is an
+     * IOException, as for {@link #parse}.
+     */
+    public static <T> Optional<T> readObject(byte[] json, ObjectReader<T> reader) throws IOException {
+        try (JsonParser parser = FACTORY.createParser(json)) {
+            JsonToken first = parser.nextToken();
+            if (first == null) {
+                return Optional.empty();
+            }
+            T read = null;
+            if (first == JsonToken.START_OBJECT) {
+                read = reader.read(parser);
+            } else {
+                parser.skipChildren(); // an array still has to be valid JSON
+            }
+            if (parser.nextToken() != null) {
+                throw new JsonParseException(parser, "content after the JSON document");
+            }
+            return Optional.ofNullable(read);
+        }
+    }
+
+    /**
+     * A value that writes itself as JSON, field by field, for answers made on every request: no map or tree in
+     * between. {@link #bytes} and the other writers take it wherever they take a map.
+     */
+    public interface Writable {
+        void writeTo(JsonGenerator generator) throws IOException;
     }
 
     /** An empty object to fill. */
@@ -115,6 +161,8 @@ public final class JsonTree {
             generator.writeEndArray();
         } else if (value instanceof JsonNode node) {
             write(generator, node);
+        } else if (value instanceof Writable writable) {
+            writable.writeTo(generator);
         } else if (value == null || value instanceof String || value instanceof Number || value instanceof Boolean) {
             generator.writeObject(value); // the generator writes these simple values itself
         } else {

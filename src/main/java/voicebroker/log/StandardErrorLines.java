@@ -13,8 +13,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@value #CAPACITY}), and past that they are counted and the count is logged, instead of every request thread
  * blocking on a full pipe until the server runs out of threads. Lines still queued at exit are written first.
  * The writer writes a line as soon as it comes, then gathers what follows for {@value #GATHER_MILLIS} ms and
- * writes that in one go: a busy broker (one access log line per request) wakes the writer and writes to the pipe
- * a few dozen times a second, not once per request, and a quiet one still logs at once.
+ * writes that in one go, and goes on gathering as long as lines come: a busy broker (one access log line per
+ * request) writes to the pipe a few dozen times a second, not once per request, without its request threads
+ * waking the writer, and a quiet one still logs at once.
  */
 final class StandardErrorLines {
     private static final int CAPACITY = 16_384;
@@ -38,20 +39,26 @@ final class StandardErrorLines {
         }
     }
 
+    /**
+     * While lines keep coming the writer only sleeps and drains; it waits on the queue, to be woken by the next
+     * line, only once a gathering found nothing. Waiting on it after every gathering made a busy broker's request
+     * threads wake the writer dozens of times a second.
+     */
     private static void writeForever() {
         List<String> gathered = new ArrayList<>();
         while (true) {
             try {
-                write(QUEUE.take());
+                if (gathered.isEmpty()) {
+                    write(QUEUE.take());
+                } else {
+                    write(String.join(System.lineSeparator(), gathered));
+                    gathered.clear();
+                }
                 Thread.sleep(GATHER_MILLIS);
             } catch (InterruptedException e) {
                 return;
             }
             QUEUE.drainTo(gathered);
-            if (!gathered.isEmpty()) {
-                write(String.join(System.lineSeparator(), gathered));
-                gathered.clear();
-            }
         }
     }
 

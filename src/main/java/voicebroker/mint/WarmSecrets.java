@@ -21,7 +21,7 @@ import voicebroker.log.Log;
 final class WarmSecrets {
     static final long MIN_SECONDS_LEFT = 60;
     private static final int MAX_COMBINATIONS = 16;
-    private final Map<MintRequest, Map<String, Object>> ready = new ConcurrentHashMap<>();
+    private final Map<MintRequest, MintAnswer> ready = new ConcurrentHashMap<>();
     private final Set<MintRequest> refilling = ConcurrentHashMap.newKeySet();
     private final CallBudget budget;
     private final ExecutorService refiller = Executors.newSingleThreadExecutor(r -> {
@@ -35,12 +35,12 @@ final class WarmSecrets {
     }
 
     /** Takes the kept secret for this combination, if there is one with more than a minute left. */
-    Optional<Map<String, Object>> take(MintRequest request) {
-        Map<String, Object> answer = ready.remove(request);
+    Optional<MintAnswer> take(MintRequest request) {
+        MintAnswer answer = ready.remove(request);
         if (answer == null) {
             return Optional.empty();
         }
-        long secondsLeft = ((Number) answer.get("expires_at")).longValue() - System.currentTimeMillis() / 1000;
+        long secondsLeft = answer.expiresAt() - System.currentTimeMillis() / 1000;
         return secondsLeft > MIN_SECONDS_LEFT ? Optional.of(answer) : Optional.empty();
     }
 
@@ -50,7 +50,7 @@ final class WarmSecrets {
      * budget pays for this call, because the page was answered from a kept secret without an upstream call.
      * Only one refill runs at a time (one thread), so refills need no place among the calls in flight.
      */
-    void refill(MintRequest request, Supplier<Map<String, Object>> mint, boolean prepaid) {
+    void refill(MintRequest request, Supplier<MintAnswer> mint, boolean prepaid) {
         if (ready.containsKey(request) || ready.size() >= MAX_COMBINATIONS || !refilling.add(request)) {
             return;
         }

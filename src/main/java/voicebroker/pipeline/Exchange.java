@@ -1,8 +1,7 @@
 package voicebroker.pipeline;
 
 import java.io.InputStream;
-import java.util.HashMap;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import voicebroker.guard.RequestFacts;
 
@@ -16,9 +15,13 @@ public final class Exchange {
     private final RequestFacts request;
     private final Connection connection;
     private final InputStream body;
-    private final Map<Class<?>, Object> tags;
+    /** The latest tag first; a request gathers two or three, so a short chain beats a map copied per tag. */
+    private final Tag tags;
 
-    private Exchange(RequestFacts request, Connection connection, InputStream body, Map<Class<?>, Object> tags) {
+    private record Tag(Class<?> type, Object value, Tag next) {
+    }
+
+    private Exchange(RequestFacts request, Connection connection, InputStream body, Tag tags) {
         this.request = request;
         this.connection = connection;
         this.body = body;
@@ -26,7 +29,7 @@ public final class Exchange {
     }
 
     public static Exchange of(RequestFacts request, Connection connection, InputStream body) {
-        return new Exchange(request, connection, body, Map.of());
+        return new Exchange(request, connection, body, null);
     }
 
     public RequestFacts request() {
@@ -44,18 +47,28 @@ public final class Exchange {
 
     /** The same exchange, also carrying {@code value} for the steps after this one. */
     public <T> Exchange withTag(Class<T> type, T value) {
-        Map<Class<?>, Object> more = new HashMap<>(tags);
-        more.put(type, value);
-        return new Exchange(request, connection, body, Map.copyOf(more));
+        return new Exchange(request, connection, body, new Tag(type, Objects.requireNonNull(value), tags));
     }
 
     public <T> Optional<T> tag(Class<T> type) {
-        return Optional.ofNullable(type.cast(tags.get(type)));
+        return Optional.ofNullable(type.cast(find(type)));
     }
 
     /** A tag an earlier step must have set; its absence means the pipeline is in the wrong order. */
     public <T> T required(Class<T> type) {
-        return tag(type).orElseThrow(() -> new IllegalStateException("no " + type.getSimpleName()
-                + " on the exchange: the step that finds it must come earlier in the pipeline"));
+        Object value = find(type);
+        if (value == null) {
+            throw new IllegalStateException("no " + type.getSimpleName() + " on the exchange: the step that finds it must come earlier in the pipeline");
+        }
+        return type.cast(value);
+    }
+
+    private Object find(Class<?> type) {
+        for (Tag tag = tags; tag != null; tag = tag.next()) {
+            if (tag.type() == type) {
+                return tag.value();
+            }
+        }
+        return null;
     }
 }

@@ -15,22 +15,29 @@ import voicebroker.log.Log;
  */
 public final class Pipeline implements Chain {
     private final List<Step> steps;
+    /** {@code links[i]} runs step {@code i} with {@code links[i + 1]} as its next: made once, not per request and step. */
+    private final Chain[] links;
 
     public Pipeline(List<Step> steps) {
         this.steps = List.copyOf(steps);
+        this.links = new Chain[this.steps.size() + 1];
+        links[this.steps.size()] = exchange -> {
+            throw new IllegalStateException("the last step of a pipeline must answer, not pass the request on");
+        };
+        for (int i = 0; i < this.steps.size(); i++) {
+            int index = i;
+            links[i] = exchange -> run(index, exchange);
+        }
     }
 
     @Override
     public Reply proceed(Exchange exchange) throws IOException {
-        return proceedFrom(0, exchange);
+        return links[0].proceed(exchange);
     }
 
-    private Reply proceedFrom(int index, Exchange exchange) throws IOException {
-        if (index == steps.size()) {
-            throw new IllegalStateException("the last step of a pipeline must answer, not pass the request on");
-        }
+    private Reply run(int index, Exchange exchange) throws IOException {
         try {
-            return steps.get(index).proceed(exchange, next -> proceedFrom(index + 1, next));
+            return steps.get(index).proceed(exchange, links[index + 1]);
         } catch (Refusal.Exception e) {
             return Reply.refused(e.refusal());
         } catch (RuntimeException e) {

@@ -1,6 +1,6 @@
 package voicebroker.pipeline;
 
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.Map;
 import voicebroker.error.Refusal;
 
@@ -118,8 +118,12 @@ public sealed interface Reply {
         return new Stream(body, Map.of());
     }
 
+    /** {@code more} over {@code headers}; the record's constructor makes the copy it keeps. */
     private static Map<String, String> merged(Map<String, String> headers, Map<String, String> more) {
-        Map<String, String> out = new LinkedHashMap<>(headers);
+        if (headers.isEmpty()) {
+            return more;
+        }
+        Map<String, String> out = new HashMap<>(headers);
         out.putAll(more);
         return out;
     }

@@ -12,6 +12,12 @@ import java.util.Map;
  * cannot tell "forbidden" from "not running"; a refusal holds nothing secret.
  */
 public final class SafeHeaders implements Step {
+    private static final Map<String, String> FOR_REFUSALS = Map.of(
+            "Cache-Control", "no-store",
+            "X-Content-Type-Options", "nosniff",
+            "Vary", "Origin",
+            "Referrer-Policy", "no-referrer");
+    private static final Map<String, String> FOR_ANSWERS = with(FOR_REFUSALS, "Cross-Origin-Resource-Policy", "same-origin");
 
     @Override
     public Reply proceed(Exchange exchange, Chain next) throws IOException {
@@ -20,14 +26,12 @@ public final class SafeHeaders implements Step {
 
     /** The reply with these headers: also for answers given before any pipeline runs (a request HTTP cannot read). */
     public static Reply on(Reply reply) {
-        Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("Cache-Control", "no-store");
-        headers.put("X-Content-Type-Options", "nosniff");
-        headers.put("Vary", "Origin");
-        headers.put("Referrer-Policy", "no-referrer");
-        if (!reply.isRefusal()) {
-            headers.put("Cross-Origin-Resource-Policy", "same-origin");
-        }
-        return reply.withHeaders(headers);
+        return reply.withHeaders(reply.isRefusal() ? FOR_REFUSALS : FOR_ANSWERS);
+    }
+
+    private static Map<String, String> with(Map<String, String> headers, String name, String value) {
+        Map<String, String> more = new LinkedHashMap<>(headers);
+        more.put(name, value);
+        return Map.copyOf(more);
     }
 }

@@ -10,6 +10,7 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
+import voicebroker.deadline.Deadlines;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Connection;
 
@@ -22,17 +23,17 @@ import voicebroker.pipeline.Connection;
 final class ClientConnection implements Runnable {
     private static final String ATTRIBUTE = ClientConnection.class.getName();
     private final DefaultBHttpServerConnection http;
-    private final Deadlines.Clock clock;
+    private final Deadlines.Deadline deadline;
     private final ServerTimes times;
     private final HttpService service;
     private final Connection identity;
     private final Runnable onClose;
     private boolean answering;
 
-    ClientConnection(Socket socket, DefaultBHttpServerConnection http, Deadlines.Clock clock, ServerTimes times,
+    ClientConnection(Socket socket, DefaultBHttpServerConnection http, Deadlines.Deadline deadline, ServerTimes times,
                      HttpService service, Runnable onClose) {
         this.http = http;
-        this.clock = clock;
+        this.deadline = deadline;
         this.times = times;
         this.service = service;
         this.onClose = onClose;
@@ -58,7 +59,7 @@ final class ClientConnection implements Runnable {
                 HttpCoreContext context = HttpCoreContext.create();
                 context.setAttribute(ATTRIBUTE, this);
                 service.handleRequest(http, context);
-                clock.stop();
+                deadline.stop();
                 wait = times.keepAlive();
             }
         } catch (IOException clientGoneOrCut) {
@@ -66,7 +67,7 @@ final class ClientConnection implements Runnable {
         } catch (Exception | LinkageError e) {
             Log.warn("a connection ended on an unexpected failure: " + e);
         } finally {
-            clock.close();
+            deadline.close();
             http.close(CloseMode.IMMEDIATE);
             onClose.run();
         }
@@ -75,14 +76,14 @@ final class ClientConnection implements Runnable {
     /** A request's first byte arrived: its head and body must follow within the request time. */
     private void reading() {
         answering = false;
-        clock.within(times.requestNanos());
+        deadline.within(times.requestNanos());
     }
 
     /** The request is read (or will not be): the answer must be sent within the answer time. */
     void answering() {
         if (!answering) {
             answering = true;
-            clock.within(times.answerNanos());
+            deadline.within(times.answerNanos());
         }
     }
 }

@@ -26,6 +26,7 @@ import org.apache.hc.core5.http.protocol.ResponseConnControl;
 import org.apache.hc.core5.http.protocol.ResponseContent;
 import org.apache.hc.core5.http.protocol.ResponseDate;
 import voicebroker.config.Limits;
+import voicebroker.deadline.Deadlines;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Chain;
 
@@ -67,8 +68,8 @@ public final class Http1Server implements AutoCloseable {
             throw e;
         }
         ExecutorService threads = threadPool(limits.workerThreads(), limits.maxConnections() * sockets.size());
-        Http1Server server = new Http1Server(sockets, threads, new Deadlines(250));
-        Protocol protocol = new Protocol(limits, pipeline, answerTime);
+        Http1Server server = new Http1Server(sockets, threads, new Deadlines("broker-deadlines", 250));
+        Protocol protocol = Protocol.of(limits, pipeline, answerTime);
         for (ServerSocket socket : sockets) {
             Thread listener = new Thread(() -> server.accept(socket, limits.maxConnections(), protocol),
                     "broker-listener-" + socket.getLocalPort());
@@ -80,18 +81,12 @@ public final class Http1Server implements AutoCloseable {
     /** What every connection shares: HttpCore's protocol handling around the pipeline, and the server's limits. */
     private record Protocol(HttpService service, Http1Config config, HttpMessageParserFactory<ClassicHttpRequest> heads,
                             ServerTimes times, int readTimeoutMillis) {
-        Protocol(Limits limits, Chain pipeline, Duration answerTime) {
-            this(service(pipeline), config(limits), limits, answerTime);
-        }
 
-        private Protocol(HttpService service, Http1Config config, Limits limits, Duration answerTime) {
-            this(service, config, RequestHead.parser(config, limits.maxHeaderBytes() * HEAD_LIMIT_FACTOR),
-                    ServerTimes.of(limits, answerTime), (int) limits.maxRequestTime().toMillis());
-        }
-
-        private static Http1Config config(Limits limits) {
+        static Protocol of(Limits limits, Chain pipeline, Duration answerTime) {
             int head = limits.maxHeaderBytes() * HEAD_LIMIT_FACTOR;
-            return Http1Config.custom().setMaxLineLength(head).setMaxHeaderCount(head / 4).build();
+            Http1Config config = Http1Config.custom().setMaxLineLength(head).setMaxHeaderCount(head / 4).build();
+            return new Protocol(service(pipeline), config, RequestHead.parser(config, head), ServerTimes.of(limits, answerTime),
+                    (int) limits.maxRequestTime().toMillis());
         }
 
         /** Date, framing and keep-alive headers only: no {@code Server} header naming the library and its version. */
@@ -130,7 +125,7 @@ public final class Http1Server implements AutoCloseable {
         socket.setTcpNoDelay(true);
         socket.setSoTimeout(protocol.readTimeoutMillis());
         LingeringConnection http = new LingeringConnection(socket, protocol.config(), protocol.heads());
-        return new ClientConnection(socket, http, deadlines.watch(socket), protocol.times(), protocol.service(), onClose);
+        return new ClientConnection(socket, http, deadlines.watch(() -> closeQuietly(socket)), protocol.times(), protocol.service(), onClose);
     }
 
     /**

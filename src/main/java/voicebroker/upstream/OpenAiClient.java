@@ -24,6 +24,8 @@ import org.apache.hc.core5.http.HttpEntity;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
+import voicebroker.deadline.Deadlines;
+import voicebroker.deadline.Deadlines.Deadline;
 import voicebroker.config.Secret;
 import voicebroker.config.UpstreamBase;
 
@@ -57,7 +59,7 @@ public final class OpenAiClient {
         this.key = key;
         this.timeout = config.limits().upstreamTimeout();
         this.maxJsonBytes = config.limits().maxUpstreamJsonBytes();
-        this.deadlines = new Deadlines(timeout);
+        this.deadlines = new Deadlines("upstream-deadlines", Math.max(10, Math.min(250, timeout.toMillis() / 20)));
         this.config = config;
     }
 
@@ -80,10 +82,13 @@ public final class OpenAiClient {
         thread.start();
     }
 
-    /** POSTs JSON to {@code path} under {@code /v1} and answers the parsed 2xx JSON body. */
-    public JsonNode postJson(String path, JsonNode body) {
+    /**
+     * POSTs the JSON {@code body} (UTF-8) to {@code path} under {@code /v1} and answers what {@code reader} takes
+     * from the 2xx answer, which must be one JSON object ({@link JsonTree#OBJECT} keeps all of it).
+     */
+    public <T> T postJson(String path, byte[] body, JsonTree.ObjectReader<T> reader) {
         HttpPost post = post(path, body, "application/json");
-        try (Deadlines.Call call = deadlines.start(post, timeout)) {
+        try (Deadline call = deadlines.start(post::cancel, timeout)) {
             byte[] answer;
             int status;
             Optional<String> retryAfter;
@@ -95,7 +100,7 @@ public final class OpenAiClient {
             if (status / 100 != 2) {
                 throw UpstreamErrors.fromStatus(status, answer, retryAfter, key);
             }
-            return parseObject(answer);
+            return readObject(answer, reader);
         } catch (IOException e) {
             throw UpstreamErrors.fromException(e);
         }
@@ -103,9 +108,9 @@ public final class OpenAiClient {
 
     /** POSTs JSON and answers the audio stream, unread; the caller copies and closes it. */
     public AudioStream postForAudio(String path, JsonNode body) {
-        HttpPost post = post(path, body, "audio/*, application/octet-stream");
+        HttpPost post = post(path, JsonTree.bytes(body), "audio/*, application/octet-stream");
         ClassicHttpResponse response;
-        try (Deadlines.Call call = deadlines.start(post, timeout)) {
+        try (Deadline call = deadlines.start(post::cancel, timeout)) {
             response = execute(post, call);
             if (response.getCode() / 100 != 2) {
                 try (response) {
@@ -144,7 +149,7 @@ public final class OpenAiClient {
         return client().thenApplyAsync(client -> {
             HttpHead probe = new HttpHead(base.endpoint("/models"));
             probe.setHeader("User-Agent", USER_AGENT);
-            try (Deadlines.Call call = deadlines.start(probe, timeout); ClassicHttpResponse response = execute(probe, call)) {
+            try (Deadline call = deadlines.start(probe::cancel, timeout); ClassicHttpResponse response = execute(probe, call)) {
                 return response.getCode();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -152,8 +157,7 @@ public final class OpenAiClient {
         }, OpenAiClient::runOnDaemonThread);
     }
 
-    private HttpPost post(String path, JsonNode body, String accept) {
-        byte[] bytes = JsonTree.bytes(body);
+    private HttpPost post(String path, byte[] bytes, String accept) {
         HttpPost post = new HttpPost(endpoints.computeIfAbsent(path, base::endpoint));
         post.setHeader("Authorization", "Bearer " + key.reveal());
         post.setHeader("Accept", accept);
@@ -163,7 +167,7 @@ public final class OpenAiClient {
     }
 
     /** Sends the request on this thread; a call cancelled by its deadline is a timeout, whatever the socket said. */
-    private ClassicHttpResponse execute(HttpUriRequestBase request, Deadlines.Call call) throws IOException {
+    private ClassicHttpResponse execute(HttpUriRequestBase request, Deadline call) throws IOException {
         try {
             return client().join().executeOpen(null, request, null);
         } catch (IOException e) {
@@ -175,7 +179,7 @@ public final class OpenAiClient {
      * Reads a whole answer up to the cap. Past it, or past the deadline, the exchange is cancelled (the connection
      * is dropped, not drained), so a hostile 50 MB answer costs the cap and a closed connection.
      */
-    private byte[] readCapped(HttpUriRequestBase request, HttpEntity entity, Deadlines.Call call) throws IOException {
+    private byte[] readCapped(HttpUriRequestBase request, HttpEntity entity, Deadline call) throws IOException {
         if (entity == null) {
             return new byte[0];
         }
@@ -200,13 +204,9 @@ public final class OpenAiClient {
         }
     }
 
-    private static JsonNode parseObject(byte[] answer) {
+    private static <T> T readObject(byte[] answer, JsonTree.ObjectReader<T> reader) {
         try {
-            JsonNode parsed = JsonTree.parse(answer);
-            if (parsed == null || !parsed.isObject()) {
-                throw UpstreamErrors.invalidAnswer("not a JSON object");
-            }
-            return parsed;
+            return JsonTree.readObject(answer, reader).orElseThrow(() -> UpstreamErrors.invalidAnswer("not a JSON object"));
         } catch (IOException e) {
             throw UpstreamErrors.invalidAnswer("not valid JSON");
         }

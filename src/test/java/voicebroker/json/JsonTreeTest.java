@@ -99,6 +99,30 @@ class JsonTreeTest {
         assertThrows(IOException.class, () -> JsonTree.parse(json));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"{\"a\":1} {\"b\":2}", "{\"a\":", "{'a':1}", "[1,2", "{\"skipped\":[1,}", "{\"skipped\":\"\\q\"}", "[1] 2"})
+    void aStreamedReadChecksTheWholeDocumentEvenWhatItSkips(String json) {
+        assertThrows(IOException.class, () -> JsonTree.readObject(json.getBytes(StandardCharsets.UTF_8), JsonTreeTest::skipAll));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", " ", "[1,{\"a\":2}]", "\"text\"", "42", "null"})
+    void aStreamedReadOfValidJsonThatIsNoObjectIsEmpty(String json) throws IOException {
+        assertTrue(JsonTree.readObject(json.getBytes(StandardCharsets.UTF_8), JsonTreeTest::skipAll).isEmpty());
+    }
+
+    @Test
+    void aStreamedReadAnswersWhatTheReaderTookAndTheTreeReaderTakesAll() throws IOException {
+        byte[] json = "{\"a\":{\"b\":[1,2]},\"c\":\"d\"}".getBytes(StandardCharsets.UTF_8);
+        assertEquals("done", JsonTree.readObject(json, JsonTreeTest::skipAll).orElseThrow());
+        assertEquals(MAPPER.readTree(json), JsonTree.readObject(json, JsonTree.OBJECT).orElseThrow());
+    }
+
+    private static String skipAll(com.fasterxml.jackson.core.JsonParser parser) throws IOException {
+        parser.skipChildren();
+        return "done";
+    }
+
     @Test
     void writesAFlatObjectOfStringsInTheMapsOrder() throws IOException {
         Map<String, String> fields = new LinkedHashMap<>();

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
@@ -92,24 +91,22 @@ class MinterTest {
 
     @Test
     void theAnswerIsWhatThePageReadsWithAbsoluteEndpoints() {
-        Map<String, Object> answer = minter().mint(new MintRequest("companion", null));
-        assertTrue(fake.isLiveSecret((String) answer.get("value")), "the secret is the one the upstream minted");
-        assertEquals("gpt-realtime", answer.get("model"));
-        assertEquals(fake.rootUrl(), answer.get("base"));
-        assertTrue(((Number) answer.get("expires_at")).longValue() > System.currentTimeMillis() / 1000);
-        assertEquals(fake.baseUrl() + "/realtime/calls", answer.get("calls_url"));
-        assertEquals(fake.baseUrl().replaceFirst("^http", "ws") + "/realtime?model=gpt-realtime", answer.get("ws_url"));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> configured = (Map<String, Object>) answer.get("configured");
-        assertEquals("companion", configured.get("mode"));
-        assertEquals("marin", configured.get("voice"), "read back from the session the upstream echoed, not from the request");
+        MintAnswer answer = minter().mint(new MintRequest("companion", null));
+        assertTrue(fake.isLiveSecret(answer.value()), "the secret is the one the upstream minted");
+        assertEquals("gpt-realtime", answer.model());
+        assertEquals(fake.rootUrl(), answer.base());
+        assertTrue(answer.expiresAt() > System.currentTimeMillis() / 1000);
+        assertEquals(fake.baseUrl() + "/realtime/calls", answer.callsUrl());
+        assertEquals(fake.baseUrl().replaceFirst("^http", "ws") + "/realtime?model=gpt-realtime", answer.wsUrl());
+        assertEquals("companion", answer.configured().mode());
+        assertEquals("marin", answer.configured().voice(), "read back from the session the upstream echoed, not from the request");
         assertFalse(answer.toString().contains(FakeOpenAi.DEFAULT_KEY));
     }
 
     @Test
     void anUnavailableModelMovesOnToTheNext() {
         fake.modelUnavailable("gpt-realtime");
-        assertEquals("gpt-realtime-2", minter().mint(new MintRequest("companion", null)).get("model"));
+        assertEquals("gpt-realtime-2", minter().mint(new MintRequest("companion", null)).model());
         assertEquals(List.of("gpt-realtime", "gpt-realtime-2"),
                 fake.requestsTo(MINTS).stream().map(r -> r.json().path("session").path("model").asText()).toList());
     }

@@ -27,6 +27,7 @@ import voicebroker.config.BrokerConfig;
 import voicebroker.config.ConfigLoader;
 import voicebroker.config.ProxySettings;
 import voicebroker.error.ErrorCode;
+import voicebroker.json.JsonTree;
 import voicebroker.testkit.FakeOpenAi;
 import voicebroker.testkit.Fault;
 import voicebroker.testkit.RecordedRequest;
@@ -48,7 +49,7 @@ class OpenAiClientTest {
     @BeforeAll
     void start() throws Exception {
         fake = FakeOpenAi.http().start();
-        client().postJson(MINT, mintBody()); // the fake's first contract check loads its schema: not part of any test
+        client().postJson(MINT, JsonTree.bytes(mintBody()), JsonTree.OBJECT); // the fake's first contract check loads its schema: not part of any test
     }
 
     @AfterAll
@@ -98,7 +99,7 @@ class OpenAiClientTest {
         try (FakeOpenAi elsewhere = FakeOpenAi.http().start()) {
             fake.faultAlways("/v1" + MINT, Fault.redirect(307, elsewhere.baseUrl() + MINT));
             JsonNode body = mintBody();
-            assertEquals(ErrorCode.UPSTREAM_REDIRECT, refusedWith(() -> client().postJson(MINT, body)));
+            assertEquals(ErrorCode.UPSTREAM_REDIRECT, refusedWith(() -> client().postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT)));
             assertEquals(0, elsewhere.connectionsAccepted(), "the redirect's target was never contacted");
         }
     }
@@ -107,10 +108,10 @@ class OpenAiClientTest {
     void anAnswerPastTheSizeCapIsCutShortInsteadOfRead() throws Exception {
         JsonNode body = mintBody();
         OpenAiClient client = client();
-        client.postJson(MINT, body); // the connection is open: what follows times the cap, not a connect
+        client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT); // the connection is open: what follows times the cap, not a connect
         fake.faultAlways("/v1" + MINT, Fault.hugeBody(50L << 20));
         long start = System.nanoTime();
-        assertEquals(ErrorCode.UPSTREAM_UNAVAILABLE, refusedWith(() -> client.postJson(MINT, body)));
+        assertEquals(ErrorCode.UPSTREAM_UNAVAILABLE, refusedWith(() -> client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT)));
         assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "50 MB are not read to find out they are too many");
     }
 
@@ -118,16 +119,16 @@ class OpenAiClientTest {
     void aSilentUpstreamAndATricklingOneBothEndAtTheTotalTimeout() throws Exception {
         OpenAiClient client = impatientClient();
         JsonNode body = mintBody();
-        client.postJson(MINT, body);
+        client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT);
         for (Fault fault : List.of(Fault.hang(), Fault.trickle(1, Duration.ofMillis(50)))) {
             fake.faultAlways("/v1" + MINT, fault);
             long start = System.nanoTime();
-            assertEquals(ErrorCode.UPSTREAM_TIMEOUT, refusedWith(() -> client.postJson(MINT, body)), fault.toString());
+            assertEquals(ErrorCode.UPSTREAM_TIMEOUT, refusedWith(() -> client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT)), fault.toString());
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(millis >= TIMEOUT_SECONDS * 1000L - 100 && millis < TIMEOUT_SECONDS * 1000L + 3000, fault + ": " + millis + " ms");
             fake.clearFaults();
         }
-        assertTrue(client().postJson(MINT, body).has("value"), "the fake still answers");
+        assertTrue(client().postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT).has("value"), "the fake still answers");
     }
 
     @Test
@@ -135,13 +136,13 @@ class OpenAiClientTest {
         OpenAiClient client = client();
         JsonNode body = mintBody();
         for (int i = 0; i < 20; i++) {
-            client.postJson(MINT, body);
+            client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT);
         }
         assertEquals(1, fake.connectionsAccepted());
         // An answer that says keep-alive, then the upstream closes: the next call must not fail on the dead connection.
         fake.faultNext("/v1" + MINT, 1, Fault.raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
-        assertEquals(0, client.postJson(MINT, body).size());
-        assertTrue(client.postJson(MINT, body).has("value"));
+        assertEquals(0, client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT).size());
+        assertTrue(client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT).has("value"));
     }
 
     @Test
@@ -187,7 +188,7 @@ class OpenAiClientTest {
         // The fake plays the proxy: it gets the CONNECT, refuses it, and must never see the key.
         BrokerConfig viaProxy = config(Map.of("OPENAI_BASE_URL", "https://api.openai.com/v1", "HTTPS_PROXY", fake.rootUrl()));
         JsonNode body = mintBody();
-        assertThrows(UpstreamFailure.class, () -> client(viaProxy).postJson(MINT, body));
+        assertThrows(UpstreamFailure.class, () -> client(viaProxy).postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT));
         List<RecordedRequest> seen = fake.requests();
         assertTrue(seen.stream().anyMatch(r -> r.method().equals("CONNECT") && r.target().startsWith("api.openai.com:443")), seen.toString());
         assertTrue(seen.stream().noneMatch(r -> r.toString().contains(FakeOpenAi.DEFAULT_KEY) || r.bodyText().contains(FakeOpenAi.DEFAULT_KEY)));
@@ -196,6 +197,6 @@ class OpenAiClientTest {
     @Test
     void aLoopbackBaseGoesStraightEvenWithAProxySet() throws Exception {
         BrokerConfig config = config(Map.of("HTTPS_PROXY", "http://127.0.0.1:9"));
-        assertTrue(client(config).postJson(MINT, mintBody()).has("value"));
+        assertTrue(client(config).postJson(MINT, JsonTree.bytes(mintBody()), JsonTree.OBJECT).has("value"));
     }
 }
