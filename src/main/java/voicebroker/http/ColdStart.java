@@ -23,9 +23,9 @@ public final class ColdStart {
 
     private static void warm() {
         try {
+            JsonTree.bytes(JsonTree.parse("{\"ok\":true}"));            // the built-in templates, the runtime file and the health answer
             new SecureRandom().nextBytes(new byte[16]);                 // the token and the runtime file's salt: security providers
             MessageDigest.getInstance("SHA-256").digest(new byte[1]);   // the configuration's fingerprints
-            JsonTree.bytes(JsonTree.parse("{\"ok\":true}"));            // the runtime file and the health answer
             Instant.now().toString();                                   // the runtime file's start time: the ISO formatters
             HttpDateGenerator.INSTANCE.getCurrentDate();                // every answer's Date header: the locale's day, month and zone names
         } catch (Exception | LinkageError e) {
