@@ -3,6 +3,7 @@ package voicebroker.server;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.util.Iterator;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ContentLengthStrategy;
 import org.apache.hc.core5.http.Header;
@@ -14,7 +15,6 @@ import org.apache.hc.core5.http.MessageConstraintException;
 import org.apache.hc.core5.http.ParseException;
 import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.config.Http1Config;
-import org.apache.hc.core5.http.impl.DefaultContentLengthStrategy;
 import org.apache.hc.core5.http.impl.io.DefaultHttpRequestParser;
 import org.apache.hc.core5.http.io.HttpMessageParserFactory;
 import org.apache.hc.core5.http.io.HttpTransportMetrics;
@@ -54,15 +54,35 @@ final class RequestHead {
     }
 
     private static long length(HttpMessage message) throws HttpException {
-        int lengths = message.countHeaders("Content-Length");
-        int codings = message.countHeaders("Transfer-Encoding");
-        if (lengths > 1 || codings > 1 || lengths == 1 && codings == 1) {
-            throw new ProtocolException("the body's length is declared more than once");
+        Header length = null;
+        Header coding = null;
+        for (Iterator<Header> headers = message.headerIterator(); headers.hasNext(); ) {
+            Header header = headers.next();
+            if (header.getName().equalsIgnoreCase("Content-Length")) {
+                if (length != null || coding != null) {
+                    throw new ProtocolException("the body's length is declared more than once");
+                }
+                length = header;
+            } else if (header.getName().equalsIgnoreCase("Transfer-Encoding")) {
+                if (length != null || coding != null) {
+                    throw new ProtocolException("the body's length is declared more than once");
+                }
+                coding = header;
+            }
         }
-        if (lengths == 1 && !digits(message.getFirstHeader("Content-Length").getValue())) {
+        if (coding != null) {
+            if (!coding.getValue().trim().equalsIgnoreCase("chunked")) {
+                throw new ProtocolException("the only transfer coding read is chunked");
+            }
+            return ContentLengthStrategy.CHUNKED;
+        }
+        if (length == null) {
+            return ContentLengthStrategy.UNDEFINED;
+        }
+        if (!digits(length.getValue())) {
             throw new ProtocolException("Content-Length is not a number of bytes");
         }
-        return DefaultContentLengthStrategy.INSTANCE.determineLength(message);
+        return Long.parseLong(length.getValue());
     }
 
     /**
@@ -93,11 +113,20 @@ final class RequestHead {
     private static boolean token(CharSequence text, int from, int to) {
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
-            if (c <= ' ' || c >= 127 || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+            if (c >= 128 || !TOKEN[c]) {
                 return false;
             }
         }
         return to > from;
+    }
+
+    /** Which ASCII characters a token may hold: visible ones but the delimiters (a table: this runs per header). */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '!'; c < 127; c++) {
+            TOKEN[c] = "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+        }
     }
 
     private static int indexOf(CharSequence text, char c, int from) {
