@@ -40,6 +40,15 @@ import org.apache.hc.core5.util.CharArrayBuffer;
  * </ul>
  */
 final class RequestHead {
+    /** Which ASCII characters a token may hold: visible ones but the delimiters (a table: this runs per header). */
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '!'; c < 127; c++) {
+            TOKEN[c] = "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
+        }
+    }
+
     private RequestHead() {
     }
 
@@ -105,8 +114,8 @@ final class RequestHead {
             }
         }
         String version = line.subSequence(second + 1, line.length()).toString();
-        return version.length() == 8 && version.startsWith("HTTP/") && Character.isDigit(version.charAt(5))
-                && version.charAt(6) == '.' && Character.isDigit(version.charAt(7));
+        return version.length() == 8 && version.startsWith("HTTP/") && digit(version.charAt(5))
+                && version.charAt(6) == '.' && digit(version.charAt(7));
     }
 
     /** RFC 9110's token: visible ASCII except the delimiters. */
@@ -120,15 +129,6 @@ final class RequestHead {
         return to > from;
     }
 
-    /** Which ASCII characters a token may hold: visible ones but the delimiters (a table: this runs per header). */
-    private static final boolean[] TOKEN = new boolean[128];
-
-    static {
-        for (char c = '!'; c < 127; c++) {
-            TOKEN[c] = "()<>@,;:\\\"/[]?={}".indexOf(c) < 0;
-        }
-    }
-
     private static int indexOf(CharSequence text, char c, int from) {
         for (int i = from; i < text.length(); i++) {
             if (text.charAt(i) == c) {
@@ -136,6 +136,10 @@ final class RequestHead {
             }
         }
         return -1;
+    }
+
+    private static boolean digit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     /** 1 to 18 ASCII digits: what {@code Content-Length} may hold (no sign, no spaces, nothing a long cannot take). */
