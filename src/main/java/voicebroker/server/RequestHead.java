@@ -148,8 +148,7 @@ final class RequestHead {
             return false;
         }
         for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c < '0' || c > '9') {
+            if (!digit(value.charAt(i))) {
                 return false;
             }
         }
