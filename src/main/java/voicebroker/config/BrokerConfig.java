@@ -120,7 +120,13 @@ public record BrokerConfig(
 
     /** The bind addresses that are not loopback: empty unless the documented test switch opened the broker wider. */
     public List<String> bindBeyondLoopback() {
-        return bind.stream().filter(address -> !address.isLoopbackAddress()).map(java.net.InetAddress::getHostAddress).toList();
+        List<String> beyond = new java.util.ArrayList<>();
+        for (InetAddress address : bind) { // a loop, not a stream: the runtime file, which the readiness line waits for, lists them
+            if (!address.isLoopbackAddress()) {
+                beyond.add(address.getHostAddress());
+            }
+        }
+        return List.copyOf(beyond);
     }
 
     /** Names every setting of a {@link BrokerConfig}; unset ones keep the defaults an empty environment gives. */

@@ -52,8 +52,13 @@ public final class BrokerServer implements AutoCloseable {
     /** The URL scripts and the launcher use: the IPv4 loopback when bound, else the first address. */
     public String url() {
         List<InetSocketAddress> addresses = addresses();
-        InetSocketAddress chosen = addresses.stream().filter(a -> a.getAddress() instanceof Inet4Address).findFirst()
-                .orElse(addresses.get(0));
+        InetSocketAddress chosen = addresses.get(0);
+        for (InetSocketAddress candidate : addresses) { // a loop, not a stream: the readiness line waits for this
+            if (candidate.getAddress() instanceof Inet4Address) {
+                chosen = candidate;
+                break;
+            }
+        }
         InetAddress address = chosen.getAddress();
         String host = address.isAnyLocalAddress() ? "127.0.0.1"
                 : address instanceof Inet4Address ? address.getHostAddress() : "[" + address.getHostAddress() + "]";

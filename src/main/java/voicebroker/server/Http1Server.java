@@ -142,7 +142,11 @@ public final class Http1Server implements AutoCloseable {
     }
 
     public List<InetSocketAddress> addresses() {
-        return sockets.stream().map(s -> (InetSocketAddress) s.getLocalSocketAddress()).toList();
+        List<InetSocketAddress> addresses = new ArrayList<>(sockets.size());
+        for (ServerSocket socket : sockets) { // a loop, not a stream: the readiness line waits for this
+            addresses.add((InetSocketAddress) socket.getLocalSocketAddress());
+        }
+        return List.copyOf(addresses);
     }
 
     @Override
