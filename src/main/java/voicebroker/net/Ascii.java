@@ -44,7 +44,12 @@ public final class Ascii {
 
     /** True when some character is not visible ASCII ({@code !} to {@code ~}): a space, a control character, DEL or beyond ASCII. */
     public static boolean hasInvisible(String text) {
-        for (int i = 0; i < text.length(); i++) {
+        return hasInvisible(text, 0, text.length());
+    }
+
+    /** {@link #hasInvisible(String)} for the characters from {@code from} up to {@code to}. */
+    public static boolean hasInvisible(CharSequence text, int from, int to) {
+        for (int i = from; i < to; i++) {
             char c = text.charAt(i);
             if (c <= 0x20 || c >= 0x7f) {
                 return true;

@@ -22,6 +22,7 @@ import org.apache.hc.core5.http.io.SessionInputBuffer;
 import org.apache.hc.core5.http.message.BasicClassicHttpRequest;
 import org.apache.hc.core5.http.message.BasicLineParser;
 import org.apache.hc.core5.util.CharArrayBuffer;
+import voicebroker.net.Ascii;
 
 /**
  * How a request's head is read: as it arrived, bounded as a whole, and with one unambiguous body length.
@@ -88,7 +89,7 @@ final class RequestHead {
         if (length == null) {
             return ContentLengthStrategy.UNDEFINED;
         }
-        if (!digits(length.getValue())) {
+        if (!Ascii.digits(length.getValue(), 1, 18)) { // no sign, no spaces, nothing a long cannot take
             throw new ProtocolException("Content-Length is not a number of bytes");
         }
         return Long.parseLong(length.getValue());
@@ -98,24 +99,18 @@ final class RequestHead {
      * Exactly {@code METHOD SP target SP HTTP/d.d}: HttpCore itself also takes runs of spaces, which a client means
      * no differently but which a strict reader elsewhere would split another way; so it is refused.
      */
-    static boolean wellFormed(CharSequence line) {
-        int first = indexOf(line, ' ', 0);
-        int second = first < 0 ? -1 : indexOf(line, ' ', first + 1);
-        if (first <= 0 || second <= first + 1 || indexOf(line, ' ', second + 1) >= 0) {
+    private static boolean wellFormed(CharArrayBuffer line) {
+        int first = line.indexOf(' ');
+        int second = first < 0 ? -1 : line.indexOf(' ', first + 1, line.length());
+        if (first <= 0 || second <= first + 1 || line.indexOf(' ', second + 1, line.length()) >= 0) {
             return false;
         }
-        if (!token(line, 0, first)) {
+        if (!token(line, 0, first) || Ascii.hasInvisible(line, first + 1, second)) {
             return false;
-        }
-        for (int i = first + 1; i < second; i++) {
-            char c = line.charAt(i);
-            if (c <= ' ' || c >= 127) {
-                return false;
-            }
         }
         String version = line.subSequence(second + 1, line.length()).toString();
-        return version.length() == 8 && version.startsWith("HTTP/") && digit(version.charAt(5))
-                && version.charAt(6) == '.' && digit(version.charAt(7));
+        return version.length() == 8 && version.startsWith("HTTP/") && Ascii.digit(version.charAt(5))
+                && version.charAt(6) == '.' && Ascii.digit(version.charAt(7));
     }
 
     /** RFC 9110's token: visible ASCII except the delimiters. */
@@ -127,32 +122,6 @@ final class RequestHead {
             }
         }
         return to > from;
-    }
-
-    private static int indexOf(CharSequence text, char c, int from) {
-        for (int i = from; i < text.length(); i++) {
-            if (text.charAt(i) == c) {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    private static boolean digit(char c) {
-        return c >= '0' && c <= '9';
-    }
-
-    /** 1 to 18 ASCII digits: what {@code Content-Length} may hold (no sign, no spaces, nothing a long cannot take). */
-    private static boolean digits(String value) {
-        if (value.isEmpty() || value.length() > 18) {
-            return false;
-        }
-        for (int i = 0; i < value.length(); i++) {
-            if (!digit(value.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
     }
 
     private static final class BoundedParser extends DefaultHttpRequestParser {
@@ -181,7 +150,7 @@ final class RequestHead {
     private static final class TokenNames extends BasicLineParser {
         @Override
         public Header parseHeader(CharArrayBuffer line) throws ParseException {
-            int colon = indexOf(line, ':', 0);
+            int colon = line.indexOf(':');
             if (colon <= 0 || !token(line, 0, colon)) {
                 throw new ParseException("a header name is not a token");
             }
