@@ -16,11 +16,14 @@ import java.util.regex.Pattern;
 import org.apache.hc.client5.http.classic.methods.HttpHead;
 import org.apache.hc.client5.http.classic.methods.HttpPost;
 import org.apache.hc.client5.http.classic.methods.HttpUriRequestBase;
+import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.Header;
 import org.apache.hc.core5.http.HttpEntity;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.NoHttpResponseException;
 import org.apache.hc.core5.http.io.entity.ByteArrayEntity;
 import voicebroker.json.JsonTree;
 import voicebroker.config.BrokerConfig;
@@ -43,6 +46,9 @@ public final class OpenAiClient {
     }
 
     private final UpstreamBase base;
+    /** The base's host, named on every call: the minimal client does not work it out from the request's URI. */
+    private final HttpHost target;
+    private final RequestConfig requestConfig;
     private final Secret key;
     /** Built on a background thread when {@link #warmUp} or the first call asks: never on the way to readiness. */
     private final CompletableFuture<CloseableHttpClient> http = new CompletableFuture<>();
@@ -56,6 +62,8 @@ public final class OpenAiClient {
 
     public OpenAiClient(BrokerConfig config, Secret key) {
         this.base = config.base();
+        this.target = HttpHost.create(base.api());
+        this.requestConfig = UpstreamHttp.requestConfig(config);
         this.key = key;
         this.timeout = config.limits().upstreamTimeout();
         this.maxJsonBytes = config.limits().maxUpstreamJsonBytes();
@@ -148,6 +156,7 @@ public final class OpenAiClient {
     public CompletableFuture<Integer> warmUp() {
         return client().thenApplyAsync(client -> {
             HttpHead probe = new HttpHead(base.endpoint("/models"));
+            probe.setConfig(requestConfig);
             probe.setHeader("User-Agent", USER_AGENT);
             try (Deadline call = deadlines.start(probe::cancel, timeout); ClassicHttpResponse response = execute(probe, call)) {
                 return response.getCode();
@@ -159,6 +168,7 @@ public final class OpenAiClient {
 
     private HttpPost post(String path, byte[] bytes, String accept) {
         HttpPost post = new HttpPost(endpoints.computeIfAbsent(path, base::endpoint));
+        post.setConfig(requestConfig);
         post.setHeader("Authorization", "Bearer " + key.reveal());
         post.setHeader("Accept", accept);
         post.setHeader("User-Agent", USER_AGENT);
@@ -166,10 +176,22 @@ public final class OpenAiClient {
         return post;
     }
 
-    /** Sends the request on this thread; a call cancelled by its deadline is a timeout, whatever the socket said. */
+    /**
+     * Sends the request on this thread; a call cancelled by its deadline is a timeout, whatever the socket said.
+     * It is sent once more, at once, only when the upstream closed the connection without a byte of answer: that
+     * is what a kept-alive connection the upstream has since closed looks like, and a blocking client only learns
+     * it by using one. Nothing else is retried (no timeouts, no error answers, no 429 after sleeping on its
+     * Retry-After). Repeating one of these calls is harmless: a secret or a speech the page never receives.
+     */
     private ClassicHttpResponse execute(HttpUriRequestBase request, Deadline call) throws IOException {
+        CloseableHttpClient http = client().join();
         try {
-            return client().join().executeOpen(null, request, null);
+            try {
+                return http.executeOpen(target, request, null);
+            } catch (NoHttpResponseException closedWhileIdle) {
+                request.removeHeaders("Content-Length"); // the client frames the body on each sending, never twice
+                return http.executeOpen(target, request, null);
+            }
         } catch (IOException e) {
             throw call.expired() ? timedOut() : e;
         }

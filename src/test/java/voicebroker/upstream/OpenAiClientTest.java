@@ -1,6 +1,7 @@
 package voicebroker.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -181,6 +182,17 @@ class OpenAiClientTest {
         assertNull(planner.determineRoute(new HttpHost("http", "127.0.0.1", 8080), HttpClientContext.create()).getProxyHost());
         assertNull(ProxyRoutes.planner(ProxySettings.none())
                 .determineRoute(new HttpHost("https", "api.openai.com", 443), HttpClientContext.create()).getProxyHost());
+    }
+
+    @Test
+    void onlyABaseTheProxyAppliesToGetsTheClientThatTunnels() {
+        Map<String, String> proxied = Map.of("OPENAI_BASE_URL", "https://api.openai.com/v1", "HTTPS_PROXY", "http://proxy.example:3128");
+        assertTrue(UpstreamHttp.throughProxy(config(proxied)), "a remote base with a proxy set goes through it");
+        assertFalse(UpstreamHttp.throughProxy(config(Map.of("OPENAI_BASE_URL", "https://api.openai.com/v1"))), "no proxy set");
+        Map<String, String> exempt = new HashMap<>(proxied);
+        exempt.put("NO_PROXY", ".openai.com");
+        assertFalse(UpstreamHttp.throughProxy(config(exempt)), "NO_PROXY names the base's domain");
+        assertFalse(UpstreamHttp.throughProxy(config(Map.of("HTTPS_PROXY", "http://proxy.example:3128"))), "a loopback base goes straight");
     }
 
     @Test
