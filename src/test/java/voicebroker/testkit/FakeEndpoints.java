@@ -11,7 +11,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What {@link FakeOpenAi} answers on its three endpoints, modelled on the real API: the same status codes, error
@@ -38,6 +41,9 @@ final class FakeEndpoints {
     private final Map<String, Long> mintedSecrets = new ConcurrentHashMap<>();
     /** The session each secret was minted with: a WebRTC call greets the browser with it in session.created. */
     private final Map<String, JsonNode> mintedSessions = new ConcurrentHashMap<>();
+    private final Queue<String> mintOrder = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger remembered = new AtomicInteger();
+    private volatile int rememberedAtMost = FakeOpenAi.REMEMBERED_SECRETS;
     private volatile boolean expireAsMinted;
 
     FakeEndpoints(FakeOpenAi fake) {
@@ -150,8 +156,7 @@ final class FakeEndpoints {
         long expiresAt = Instant.now().getEpochSecond() + body.path("expires_after").path("seconds").asLong(600);
         String secret = "ek_" + randomHex(16);
         ObjectNode minted = FakeSessions.echo(session, model);
-        mintedSessions.put(secret, minted);
-        mintedSecrets.put(secret, expireAsMinted ? 0L : expiresAt);
+        remember(secret, minted, expireAsMinted ? 0L : expiresAt);
         ObjectNode response = JSON.createObjectNode();
         response.put("value", secret);
         response.put("expires_at", expiresAt);
@@ -266,6 +271,22 @@ final class FakeEndpoints {
     private static FakeResponse withCors(FakeResponse response) {
         return response.withHeader("Access-Control-Allow-Origin", "*")
                 .withHeader("Access-Control-Expose-Headers", "Location");
+    }
+
+    private void remember(String secret, JsonNode session, long expiresAt) {
+        mintedSessions.put(secret, session);
+        mintedSecrets.put(secret, expiresAt);
+        mintOrder.add(secret);
+        if (remembered.incrementAndGet() > rememberedAtMost) {
+            String oldest = mintOrder.poll();
+            mintedSecrets.remove(oldest);
+            mintedSessions.remove(oldest);
+            remembered.decrementAndGet();
+        }
+    }
+
+    void rememberSecrets(int atMost) {
+        rememberedAtMost = atMost;
     }
 
     boolean isLiveSecret(String token) {

@@ -16,10 +16,11 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,7 +73,8 @@ public final class FakeOpenAi implements AutoCloseable {
     private volatile Duration speechChunkDelay = Duration.ZERO;
     private final Set<String> unavailableModels = ConcurrentHashMap.newKeySet();
 
-    private final List<RecordedRequest> requests = new CopyOnWriteArrayList<>();
+    /** A queue, not a copy-on-write list: a benchmark records thousands a second, and each copy would be garbage. */
+    private final Queue<RecordedRequest> requests = new ConcurrentLinkedQueue<>();
     private final AtomicLong requestSequence = new AtomicLong();
     private final AtomicLong connectionSequence = new AtomicLong();
     private final AtomicInteger connectionsAccepted = new AtomicInteger();
@@ -203,6 +205,20 @@ public final class FakeOpenAi implements AutoCloseable {
     }
 
     // ---- settings --------------------------------------------------------------------------------------------
+
+    /**
+     * How many of the most recent secrets the fake remembers by default; older ones are forgotten like expired
+     * ones. Far more than any test uses, and few enough that a benchmark's hundred thousand mints do not fill the
+     * heap (a session tree is ~9 KiB, and a load generator sharing the fake's JVM would measure its own
+     * collections instead of the broker).
+     */
+    public static final int REMEMBERED_SECRETS = 1024;
+
+    /** Remembers at most the {@code atMost} most recent secrets (default {@link #REMEMBERED_SECRETS}). */
+    public FakeOpenAi rememberSecrets(int atMost) {
+        endpoints.rememberSecrets(atMost);
+        return this;
+    }
 
     /** The API key the fake accepts (default {@link #DEFAULT_KEY}). */
     public FakeOpenAi expectedKey(String key) {

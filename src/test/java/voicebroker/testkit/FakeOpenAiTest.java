@@ -240,6 +240,19 @@ class FakeOpenAiTest {
         assertEquals(5, fake.connectionsAccepted(), "RawHttp opens one connection per send");
     }
 
+    @Test
+    void remembersTheMostRecentSecretsOnlySoALoadRunKeepsItsHeapFlat() throws Exception {
+        fake.rememberSecrets(4);
+        String first = JSON.readTree(post("/realtime/client_secrets", FakeOpenAi.DEFAULT_KEY, MINT_BODY).body()).path("value").asText();
+        String last = first;
+        for (int i = 0; i < 4; i++) {
+            last = JSON.readTree(post("/realtime/client_secrets", FakeOpenAi.DEFAULT_KEY, MINT_BODY).body()).path("value").asText();
+        }
+        assertFalse(fake.isLiveSecret(first), "the oldest secret is forgotten like an expired one");
+        assertTrue(fake.isLiveSecret(last));
+        assertEquals(4, fake.mintedSecrets().size());
+    }
+
     // ---- speech ----------------------------------------------------------------------------------------------
 
     @Test
