@@ -61,6 +61,11 @@ public record ProxySettings(Optional<URI> proxy, List<String> noProxy) {
         return new ProxySettings(Optional.of(uri), noProxy);
     }
 
+    /** The proxy that calls to {@code host} go through: none when no proxy is set or the host bypasses it. */
+    public Optional<URI> proxyFor(String host) {
+        return bypasses(host) ? Optional.empty() : proxy;
+    }
+
     /** True when requests to {@code host} must go straight, not through the proxy. */
     public boolean bypasses(String host) {
         String h = host.toLowerCase(Locale.ROOT);

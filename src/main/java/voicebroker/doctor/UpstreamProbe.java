@@ -49,7 +49,7 @@ final class UpstreamProbe {
         boolean tls = "https".equals(api.getScheme());
         String host = api.getHost().startsWith("[") ? api.getHost().substring(1, api.getHost().length() - 1) : api.getHost();
         int port = api.getPort() != -1 ? api.getPort() : tls ? 443 : 80;
-        Optional<URI> proxy = proxySettings.bypasses(host) ? Optional.empty() : proxySettings.proxy();
+        Optional<URI> proxy = proxySettings.proxyFor(host);
         long start = System.nanoTime();
         try {
             String route = proxy.isPresent() ? "through proxy " + proxy.get().getHost() + ":" + proxyPort(proxy.get()) : directRoute(host);

@@ -21,7 +21,7 @@ final class ProxyRoutes {
         return new DefaultRoutePlanner(DefaultSchemePortResolver.INSTANCE) {
             @Override
             protected HttpHost determineProxy(HttpHost target, HttpContext context) {
-                return proxy == null || settings.bypasses(target.getHostName()) ? null : proxy;
+                return settings.proxyFor(target.getHostName()).isPresent() ? proxy : null;
             }
         };
     }

@@ -13,7 +13,6 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import voicebroker.config.BrokerConfig;
 import voicebroker.config.Limits;
-import voicebroker.config.UpstreamBase;
 
 /**
  * The HTTP client the key travels through (Apache HttpClient 5, classic): blocking HTTP/1.1 on the request's
@@ -73,8 +72,7 @@ final class UpstreamHttp {
 
     /** True when calls to the base go through the environment's proxy (set, and neither NO_PROXY nor loopback says straight). */
     static boolean throughProxy(BrokerConfig config) {
-        UpstreamBase base = config.base();
-        return config.proxy().proxy().isPresent() && !config.proxy().bypasses(base.api().getHost());
+        return config.proxy().proxyFor(config.base().api().getHost()).isPresent();
     }
 
     private static PoolingHttpClientConnectionManager pool(Limits limits) {
