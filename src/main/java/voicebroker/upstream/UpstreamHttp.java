@@ -30,8 +30,13 @@ import voicebroker.config.Limits;
 final class UpstreamHttp {
     /** A pooled connection idle this long is checked before reuse, so a call is never sent on one the upstream closed. */
     private static final TimeValue VALIDATE_AFTER_IDLE = TimeValue.ofSeconds(2);
-    /** Kept-alive upstream connections at most: a call holds one for one round trip, so a few serve many callers. */
-    static final int MAX_CONNECTIONS = 16;
+    /**
+     * Kept-alive upstream connections at most, the call budget's default in-flight cap. A call holds one for one
+     * round trip, so a few serve many callers, and calls beyond wait for one in order. More connections only let more
+     * request threads run at once on a laptop's few cores: at 32 clients, 16 made the slowest 1 % of mints about 1.4
+     * times the original's, 8 brought them level with it (docs/BENCHMARKS.md).
+     */
+    static final int MAX_CONNECTIONS = 8;
 
     private UpstreamHttp() {
     }

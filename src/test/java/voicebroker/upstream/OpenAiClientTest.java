@@ -12,10 +12,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.HttpHost;
@@ -144,6 +149,30 @@ class OpenAiClientTest {
         fake.faultNext("/v1" + MINT, 1, Fault.raw("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}"));
         assertEquals(0, client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT).size());
         assertTrue(client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT).has("value"));
+    }
+
+    @Test
+    void callsBeyondTheConnectionCapWaitTheirTurnAndAllAnswer() throws Exception {
+        OpenAiClient client = client(config(Map.of("VOICE_UPSTREAM_CONCURRENCY", "64")));
+        JsonNode body = mintBody();
+        int calls = 3 * UpstreamHttp.MAX_CONNECTIONS;
+        fake.latency(Duration.ofMillis(100)); // every call holds its connection long enough for the others to pile up
+        ExecutorService callers = Executors.newFixedThreadPool(calls);
+        try {
+            List<Future<JsonNode>> answers = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                answers.add(callers.submit(() -> client.postJson(MINT, JsonTree.bytes(body), JsonTree.OBJECT)));
+            }
+            for (Future<JsonNode> answer : answers) {
+                assertTrue(answer.get(30, TimeUnit.SECONDS).has("value"), "a call that waited for a connection still answers");
+            }
+        } finally {
+            fake.latency(Duration.ZERO);
+            callers.shutdownNow();
+        }
+        // The warm-up's connection may be one more: see UpstreamHttp.pool.
+        assertTrue(fake.connectionsAccepted() <= UpstreamHttp.MAX_CONNECTIONS + 1, calls + " calls at once opened "
+                + fake.connectionsAccepted() + " connections");
     }
 
     @Test
