@@ -2,24 +2,33 @@ package voicebroker.guard;
 
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import voicebroker.error.ErrorCode;
 import voicebroker.error.Refusal;
 
 /**
  * Caps what a caller holding the token can spend: upstream calls in flight (a semaphore) and calls per minute
- * (a token bucket that refills continuously). Either cap answers {@code rate_limited} with Retry-After.
+ * (a bucket of that many calls that refills continuously, kept without a lock). Either cap answers {@code rate_limited} with Retry-After.
  */
 public final class CallBudget {
+    private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
     private final Semaphore inFlight;
     private final int perMinute;
-    private double tokens;
-    private long lastRefillNanos;
+    /** Nanoseconds the bucket needs to refill one call. */
+    private final long refillNanos;
+    /**
+     * The bucket as one number, so that taking from it is a compare-and-set, not a lock every mint queues on: the
+     * time at which it will be full again (the "theoretical arrival time" of the generic cell rate algorithm). Each
+     * call pushes it {@code refillNanos} later; a call that would push it more than a minute ahead is refused.
+     */
+    private final AtomicLong fullAt;
 
     public CallBudget(int maxInFlight, int perMinute) {
         this.inFlight = new Semaphore(maxInFlight);
         this.perMinute = perMinute;
-        this.tokens = perMinute;
-        this.lastRefillNanos = System.nanoTime();
+        this.refillNanos = MINUTE_NANOS / perMinute;
+        this.fullAt = new AtomicLong(System.nanoTime());
     }
 
     /** Takes one call from the budget, or answers the refusal; on success the caller must {@link #release()}. */
@@ -43,15 +52,19 @@ public final class CallBudget {
         inFlight.release();
     }
 
-    private synchronized long takeFromBucket() {
-        long now = System.nanoTime();
-        tokens = Math.min(perMinute, tokens + (now - lastRefillNanos) * perMinute / 60e9);
-        lastRefillNanos = now;
-        if (tokens >= 1) {
-            tokens -= 1;
-            return 0;
+    /** Takes one call from the per-minute bucket: 0, or the whole seconds until one is back. */
+    private long takeFromBucket() {
+        while (true) {
+            long now = System.nanoTime();
+            long full = fullAt.get();
+            long next = Math.max(full - now, 0) + refillNanos; // how far ahead "full" would be with this call taken
+            if (next > MINUTE_NANOS) {
+                return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(next - MINUTE_NANOS + TimeUnit.SECONDS.toNanos(1) - 1));
+            }
+            if (fullAt.compareAndSet(full, now + next)) {
+                return 0;
+            }
         }
-        return (long) Math.ceil((1 - tokens) * 60.0 / perMinute);
     }
 
     /** The wait is in the words too: a page or a terminal shows the message, rarely the Retry-After header. */

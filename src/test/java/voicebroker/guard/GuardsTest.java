@@ -10,6 +10,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import voicebroker.config.Secret;
 import voicebroker.error.Refusal;
@@ -109,6 +111,38 @@ class GuardsTest {
         Refusal limited = budget.acquire().orElseThrow();
         assertEquals("rate_limited", limited.code().code());
         assertTrue(Integer.parseInt(limited.headers().get("Retry-After")) >= 1);
+    }
+
+    @Test
+    void callersRacingForTheMinuteBudgetGetExactlyItNoMore() throws Exception {
+        CallBudget budget = new CallBudget(10_000, 50);
+        AtomicInteger granted = new AtomicInteger();
+        List<Thread> racers = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int t = 0; t < 16; t++) {
+            racers.add(new Thread(() -> {
+                awaitQuietly(go);
+                for (int i = 0; i < 100; i++) {
+                    budget.acquire().ifPresentOrElse(refused -> { }, granted::incrementAndGet);
+                }
+            }));
+            racers.get(t).start();
+        }
+        long start = System.nanoTime();
+        go.countDown();
+        for (Thread racer : racers) {
+            racer.join();
+        }
+        long refilled = (System.nanoTime() - start) / 1_200_000_000L; // one call back every 1.2 s, on a machine that slow
+        assertTrue(granted.get() >= 50 && granted.get() <= 50 + refilled, "1600 racing attempts share the minute's 50 calls: " + granted);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
