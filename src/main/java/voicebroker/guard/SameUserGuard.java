@@ -14,12 +14,11 @@ import voicebroker.error.Refusal;
  * so the caller is judged by the kernel's record of who owns the connecting socket ({@link PeerUser}). A
  * connection whose owner cannot be found is refused too. Where the platform keeps no such record, this guard
  * cannot judge and lets the request through: the broker's token still stands, and the launcher then requires
- * the dashboard token instead. The owner is read once per connection when the server names the connection
- * ({@link ConnectionOwners}), else once per request.
+ * the dashboard token instead. The owner is read once per connection when the server keeps a
+ * {@link ConnectionOwner} for it, else once per request.
  */
 public final class SameUserGuard {
     private final PeerUser users;
-    private final ConnectionOwners owners;
     private final OptionalInt ownUid;
     /**
      * Set once the socket tables were found, so later requests do not ask the file system again. Only "found" is
@@ -29,7 +28,6 @@ public final class SameUserGuard {
 
     public SameUserGuard(PeerUser users, OptionalInt ownUid) {
         this.users = users;
-        this.owners = new ConnectionOwners(users);
         this.ownUid = ownUid;
     }
 
@@ -54,16 +52,26 @@ public final class SameUserGuard {
         return check(Optional.empty(), peer, local);
     }
 
-    /** Judges a connection; with its {@code socket} the owner found on its first request stands for the rest. */
-    public Optional<Refusal> check(Optional<Object> socket, InetSocketAddress peer, InetSocketAddress local) {
+    /** Judges a connection; with its {@code owner} the owner found on its first request stands for the rest. */
+    public Optional<Refusal> check(Optional<ConnectionOwner> owner, InetSocketAddress peer, InetSocketAddress local) {
         if (!judges()) {
             return Optional.empty();
         }
-        OptionalInt uid = owners.uidOf(socket, peer, local);
+        OptionalInt uid = uidOf(owner, peer, local);
         if (uid.isPresent() && uid.getAsInt() == ownUid.getAsInt()) {
             return Optional.empty();
         }
         return Optional.of(Refusal.of(ErrorCode.FOREIGN_USER));
+    }
+
+    private OptionalInt uidOf(Optional<ConnectionOwner> owner, InetSocketAddress peer, InetSocketAddress local) {
+        OptionalInt known = owner.isPresent() ? owner.get().known() : OptionalInt.empty();
+        if (known.isPresent()) {
+            return known;
+        }
+        OptionalInt found = users.uidOf(peer, local);
+        owner.ifPresent(connection -> connection.remember(found));
+        return found;
     }
 
     /** This process's effective uid, from {@code /proc/self/status}; empty where there is no {@code /proc}. */

@@ -7,7 +7,7 @@ import voicebroker.guard.SameUserGuard;
 
 /**
  * Only this process's OS user may call: the {@link SameUserGuard} judges the connection's owner from the kernel's
- * socket tables, which no header can forge, once per connection where the server names it. Where the platform has
+ * socket tables, which no header can forge, once per connection where the server keeps its owner. Where the platform has
  * no such tables it lets the request through.
  */
 public final class SameUser implements Step {
@@ -20,7 +20,7 @@ public final class SameUser implements Step {
     @Override
     public Reply proceed(Exchange exchange, Chain next) throws IOException {
         Connection connection = exchange.connection();
-        Optional<Refusal> refused = guard.check(connection.socket(), connection.remote(), connection.local());
+        Optional<Refusal> refused = guard.check(connection.owner(), connection.remote(), connection.local());
         return refused.isPresent() ? Reply.refused(refused.get()) : next.proceed(exchange);
     }
 }

@@ -11,6 +11,7 @@ import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.Timeout;
 import voicebroker.deadline.Deadlines;
+import voicebroker.guard.ConnectionOwner;
 import voicebroker.log.Log;
 import voicebroker.pipeline.Connection;
 
@@ -38,10 +39,10 @@ final class ClientConnection implements Runnable {
         this.service = service;
         this.onClose = onClose;
         this.identity = new Connection((InetSocketAddress) socket.getRemoteSocketAddress(),
-                (InetSocketAddress) socket.getLocalSocketAddress(), Optional.of(this));
+                (InetSocketAddress) socket.getLocalSocketAddress(), Optional.of(new ConnectionOwner()));
     }
 
-    /** The connection a request came in on, as the pipeline knows it: its addresses, and this object as its identity. */
+    /** The connection a request came in on, as the pipeline knows it: its addresses, and the place its owner is kept. */
     Connection identity() {
         return identity;
     }

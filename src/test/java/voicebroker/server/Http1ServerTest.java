@@ -61,7 +61,7 @@ class Http1ServerTest {
                 defaults.tokenFailureWindow());
         server = Http1Server.start(addresses, 0, limits, exchange -> {
             pipelineRuns.incrementAndGet();
-            identities.add(exchange.connection().socket().orElseThrow());
+            identities.add(exchange.connection().owner().orElseThrow());
             return pipeline.proceed(exchange);
         }, answerTime);
         port = server.addresses().get(0).getPort();
