@@ -13,7 +13,6 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
-import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
 /**
@@ -67,7 +66,9 @@ final class FakeConnection implements Runnable {
         try {
             ((SSLSocket) socket).startHandshake();
             return true;
-        } catch (SSLException refused) {
+        } catch (IOException refused) {
+            // Usually the client's alert (an SSLException); a client that closes at once can leave a reset or an
+            // end of stream instead, depending on which the server reads first. Either way the handshake failed.
             fake.countTlsHandshakeFailure();
             return false;
         }
