@@ -29,6 +29,9 @@ import voicebroker.server.Http1Server;
  * {@code ProxyFloor PORT UPSTREAM_URL BODY_FILE}, the key in {@code OPENAI_API_KEY}; prints {@code floor ready} when it serves.
  */
 public final class ProxyFloor {
+    /** The broker's pool at the benchmark's settings: UpstreamHttp's 8 connections and one for the warm-up. */
+    private static final int POOL = 9;
+
     private ProxyFloor() {
     }
 
@@ -38,6 +41,7 @@ public final class ProxyFloor {
         byte[] body = Files.readAllBytes(Path.of(args[2]));
         HttpHost target = HttpHost.create(upstream);
         CloseableHttpClient client = HttpClients.createMinimal(PoolingHttpClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(POOL).setMaxConnPerRoute(POOL)
                 .setDefaultSocketConfig(SocketConfig.custom().setTcpNoDelay(true).build()).build());
         Http1Server.start(List.of(InetAddress.getLoopbackAddress()), Integer.parseInt(args[0]), Limits.defaults(), exchange -> {
             exchange.body().readAllBytes();
