@@ -9,7 +9,8 @@ import voicebroker.error.Refusal;
 
 /**
  * Caps what a caller holding the token can spend: upstream calls in flight (a semaphore) and calls per minute
- * (a bucket of that many calls that refills continuously, kept without a lock). Either cap answers {@code rate_limited} with Retry-After.
+ * (a bucket of that many calls that refills continuously, kept without a lock). Either cap answers
+ * {@code rate_limited} with Retry-After.
  */
 public final class CallBudget {
     private static final long MINUTE_NANOS = TimeUnit.MINUTES.toNanos(1);
