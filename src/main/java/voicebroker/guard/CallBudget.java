@@ -60,7 +60,7 @@ public final class CallBudget {
             long full = fullAt.get();
             long next = Math.max(full - now, 0) + refillNanos; // how far ahead "full" would be with this call taken
             if (next > MINUTE_NANOS) {
-                return Math.max(1, TimeUnit.NANOSECONDS.toSeconds(next - MINUTE_NANOS + TimeUnit.SECONDS.toNanos(1) - 1));
+                return RetryAfter.seconds(next - MINUTE_NANOS);
             }
             if (fullAt.compareAndSet(full, now + next)) {
                 return 0;

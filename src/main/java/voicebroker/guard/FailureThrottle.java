@@ -27,7 +27,7 @@ public final class FailureThrottle {
         }
         if (failures.size() >= allowed) {
             long waitNanos = windowNanos - (now - failures.peekFirst());
-            return Math.max(1, (waitNanos + 999_999_999L) / 1_000_000_000L);
+            return RetryAfter.seconds(waitNanos);
         }
         failures.addLast(now);
         return 0;
