@@ -66,7 +66,8 @@ final class MintBench {
             callers.add(new Caller("original's direct", ctx.fakeConnection(), directFor(callers.get(2)), -1));
         });
         List<Caller> sequential = new ArrayList<>(callers);
-        sequential.add(new Caller("floor", floor.connection(), broker.mint(), floor.pid()));
+        Caller atFloor = new Caller("floor", floor.connection(), broker.mint(), floor.pid());
+        sequential.add(atFloor);
         try {
             int warmup = ctx.options.warmupMints();
             ctx.progress("mint latency: " + warmup + " warm-up mints each way");
@@ -77,7 +78,7 @@ final class MintBench {
                 clearFakeEvery(i, 500);
             }
             sequential(sequential);
-            concurrent(broker, callers, sequential.get(sequential.size() - 1));
+            concurrent(broker, callers, atFloor);
         } finally {
             sequential.forEach(c -> c.connection().close());
         }
